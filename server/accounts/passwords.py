@@ -1,0 +1,45 @@
+"""Password hashing (Argon2id) and the password rules."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from server.core.i18n import gettext as _
+
+MIN_LENGTH = 12
+MAX_LENGTH = 1024
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so an unknown name costs the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password cannot be used, in the user's language, or None."""
+    if len(password) < MIN_LENGTH:
+        return _("A password needs at least %(n)s characters.", n=MIN_LENGTH)
+    if len(password) > MAX_LENGTH:
+        return _("A password can have at most %(n)s characters.", n=MAX_LENGTH)
+    return None
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(15)

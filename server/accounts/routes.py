@@ -1,0 +1,116 @@
+"""Login, logout and the language switch."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, Router, get, post
+from litestar.response import Redirect, Template
+
+from server.accounts import services, sessions
+from server.core import i18n
+from server.core.cookies import (
+    LANGUAGE_COOKIE,
+    cookie,
+    csrf_cookie_name,
+    expired_cookie,
+    session_cookie_name,
+)
+from server.core.errors import error_page
+from server.core.forms import form_fields, safe_next
+from server.core.i18n import gettext as _
+from server.core.templating import render
+
+MAX_USERNAME = 64
+MAX_PASSWORD = 1024
+
+
+def _login_page(request: Request, error: str = "", username: str = "", status: int = 200,
+                next_path: str = "/") -> Template:
+    return render(
+        request,
+        "accounts/login.html",
+        {"error": error, "username": username, "next": next_path},
+        status_code=status,
+    )
+
+
+@get("/login", name="login_form")
+async def login_form(request: Request) -> Template | Redirect:
+    next_path = safe_next(request.query_params.get("next"))
+    if request.scope.get("user"):
+        return Redirect(path=next_path, status_code=303)
+    return _login_page(request, next_path=next_path)
+
+
+@post("/login", name="login")
+async def login(request: Request) -> Template | Response:
+    fields = await form_fields(request)
+    username = fields.get("username", "").strip()
+    password = fields.get("password", "")
+    next_path = safe_next(fields.get("next"))
+    if not username or not password:
+        return _login_page(
+            request, _("Enter your username and your password."), username[:MAX_USERNAME], 400,
+            next_path,
+        )
+    if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
+        return _login_page(request, _("Wrong username or password."), "", 400, next_path)
+    address = request.client.host if request.client else "unknown"
+    outcome = await services.authenticate(username, password, address)
+    if outcome.throttled:
+        return _login_page(
+            request,
+            _("Too many failed attempts. Wait 15 minutes, or ask your administrator."),
+            username,
+            429,
+            next_path,
+        )
+    if outcome.user_id is None:
+        return _login_page(request, _("Wrong username or password."), username, 401, next_path)
+
+    user = await sessions.load_user(outcome.user_id)
+    if user is not None and not user.language:
+        # Keep the language chosen on the login page as the account's language.
+        await services.set_language(user.id, i18n.current_language.get())
+    token, csrf_token = await sessions.start_session(
+        outcome.user_id, request.headers.get("user-agent", "")
+    )
+    return Redirect(
+        path=next_path,
+        status_code=303,
+        cookies=[
+            cookie(session_cookie_name(), token, http_only=True),
+            cookie(csrf_cookie_name(), csrf_token, http_only=False),
+        ],
+    )
+
+
+@post("/logout", name="logout")
+async def logout(request: Request) -> Response:
+    session_id = request.scope.get("session_id")
+    if session_id:
+        await sessions.end_session(session_id)
+    return Redirect(
+        path="/login",
+        status_code=303,
+        headers={"clear-site-data": '"cache", "cookies", "storage"'},
+        cookies=[expired_cookie(session_cookie_name()), expired_cookie(csrf_cookie_name())],
+    )
+
+
+@post("/language", name="language_set")
+async def language_set(request: Request) -> Response | Template:
+    fields = await form_fields(request)
+    language = fields.get("language", "")
+    if language not in i18n.LANGUAGES:
+        return error_page(request, 400, _("Unknown language."))
+    user = request.scope.get("user")
+    if user:
+        await services.set_language(user.id, language)
+    return Redirect(
+        path=safe_next(fields.get("next")),
+        status_code=303,
+        cookies=[cookie(LANGUAGE_COOKIE, language, http_only=True, max_age=365 * 24 * 3600)],
+    )
+
+
+router = Router(path="/", route_handlers=[login_form, login, logout, language_set])

@@ -1,0 +1,118 @@
+"""Teams and users: creating them, checking credentials, preferences."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from server.accounts import throttle
+from server.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from server.accounts.tables import Team, User
+from server.core.i18n import LANGUAGES
+from server.core.i18n import gettext as _
+from server.regions.lists import time_zone
+from server.settings import COUNTRIES, ROLES
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+TIME_ZONES = {country: time_zone(country) for country in COUNTRIES}
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; the message is for the user."""
+
+
+async def ensure_team(name: str, country: str) -> int:
+    """The id of the team of that name, created with that country when it does not exist."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise AccountError(_("A team name needs 1 to 100 characters."))
+    if country not in COUNTRIES:
+        raise AccountError(_("The country must be MD or XK."))
+    row = await Team.select(Team.id).where(Team.name == name).first()
+    if row:
+        return row["id"]
+    await Team.insert(Team(name=name, country=country)).on_conflict(action="DO NOTHING")
+    row = await Team.select(Team.id).where(Team.name == name).first()
+    return row["id"]
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+async def create_user(
+    username: str,
+    password: str,
+    role: str,
+    team_id: int | None,
+    *,
+    regions: list[str] | None = None,
+    language: str = "",
+    password_hash: str | None = None,
+) -> int:
+    """Create an account; raise AccountError with a message for the user when it cannot be."""
+    username = normalise_username(username)
+    if not USERNAME_PATTERN.match(username):
+        raise AccountError(
+            _(
+                "A username has 2 to 63 characters: lower-case letters, digits, dot, dash "
+                "or underscore, starting with a letter or digit."
+            )
+        )
+    if role not in ROLES:
+        raise AccountError(
+            _("The role must be one of: %(roles)s.", roles=", ".join(ROLES))
+        )
+    if password_hash is None:
+        problem = password_problem(password)
+        if problem:
+            raise AccountError(problem)
+        password_hash = hash_password(password)
+    if await User.exists().where(User.username == username):
+        raise AccountError(_("The username %(name)s is taken.", name=username))
+    rows = await User.insert(
+        User(
+            username=username,
+            password_hash=password_hash,
+            role=role,
+            team=team_id,
+            regions=json.dumps(regions or []),
+            language=language if language in LANGUAGES else "",
+        )
+    ).returning(User.id)
+    return rows[0]["id"]
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    user_id: int | None
+    throttled: bool = False
+
+
+async def authenticate(username: str, password: str, address: str) -> LoginOutcome:
+    """Check credentials, counting failures; unknown names and wrong passwords look the same."""
+    username = normalise_username(username)[:64]
+    if await throttle.is_throttled(username, address):
+        return LoginOutcome(user_id=None, throttled=True)
+    row = (
+        await User.select(User.id, User.password_hash, User.active)
+        .where(User.username == username)
+        .first()
+    )
+    stored_hash = row["password_hash"] if row and row["active"] else None
+    if not verify_password(stored_hash, password):
+        await throttle.record_failure(username, address)
+        return LoginOutcome(user_id=None)
+    await throttle.clear_account(username)
+    if needs_rehash(stored_hash):
+        await User.update({User.password_hash: hash_password(password)}).where(
+            User.id == row["id"]
+        )
+    return LoginOutcome(user_id=row["id"])
+
+
+async def set_language(user_id: int, language: str) -> None:
+    if language not in LANGUAGES:
+        raise AccountError(_("Unknown language."))
+    await User.update({User.language: language}).where(User.id == user_id)

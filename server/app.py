@@ -1,0 +1,63 @@
+"""The Litestar application: every feature's router, the middleware, templates and static files."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.logging import LoggingConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from server.accounts.middleware import SessionMiddleware
+from server.accounts.routes import router as accounts_router
+from server.core.csrf import CSRFMiddleware
+from server.core.errors import exception_handlers
+from server.core.headers import add_security_headers
+from server.core.paths import STATIC_DIR
+from server.core.templating import template_engine
+from server.home.routes import router as home_router
+from server.operations.routes import router as operations_router
+from server.pwa.routes import router as pwa_router
+from server.settings import get_settings, secret_key
+
+# The whole request stays small: sync batches are capped at 2 MiB by the contract.
+MAX_REQUEST_BODY = 2 * 1024 * 1024 + 64 * 1024
+
+
+def create_app() -> Litestar:
+    settings = get_settings()
+    secret_key(settings)  # made on first start, before any request needs it
+    static_router = create_static_files_router(
+        path="/static", directories=[STATIC_DIR], name="static", send_as_attachment=False
+    )
+    return Litestar(
+        route_handlers=[
+            operations_router,
+            pwa_router,
+            accounts_router,
+            home_router,
+            static_router,
+        ],
+        middleware=[
+            SessionMiddleware(),
+            CSRFMiddleware(),
+        ],
+        template_config=TemplateConfig(instance=template_engine),
+        plugins=[HTMXPlugin()],
+        exception_handlers=exception_handlers,
+        before_send=[add_security_headers],
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        request_max_body_size=MAX_REQUEST_BODY,
+        logging_config=LoggingConfig(
+            root={"level": "INFO", "handlers": ["queue_listener"]},
+            log_exceptions="never",
+        ),
+        openapi_config=None,
+        debug=False,
+    )
+
+
+logging.getLogger("alongside").setLevel(logging.INFO)

@@ -1,0 +1,37 @@
+"""Piccolo's configuration: SQLite in the data dir by default, PostgreSQL from DATABASE_URL."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlparse
+
+from piccolo.conf.apps import AppRegistry
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from server.settings import Settings, get_settings
+
+
+def make_engine(settings: Settings) -> PostgresEngine | SQLiteEngine:
+    if settings.uses_postgres:
+        url = urlparse(settings.database_url)
+        return PostgresEngine(
+            config={
+                "host": url.hostname or "127.0.0.1",
+                "port": url.port or 5432,
+                "user": unquote(url.username or ""),
+                "password": unquote(url.password or ""),
+                "database": url.path.lstrip("/"),
+            },
+            log_queries=False,
+        )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SQLiteEngine(path=str(settings.sqlite_path), timeout=30)
+
+
+DB = make_engine(get_settings())
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "server.accounts.piccolo_app",
+    ]
+)
