@@ -1,0 +1,51 @@
+"""A coordinator on a 360 px phone logs in, switches to Romanian, and logs out."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from server.core.i18n import translations
+from tests.support.accounts import PASSWORD, make_user
+
+
+def romanian(message: str) -> str:
+    return translations("ro").gettext(message)
+
+
+def test_login_switch_to_romanian_and_logout(page: Page, console_errors: list[str]):
+    make_user("ion", language="en")
+    page.goto("/")
+    expect(page).to_have_url("/login?next=/")
+    page.get_by_label("Username").fill("ion")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, ion")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    page.get_by_role("button", name="Română").click()
+    expect(page.locator("html")).to_have_attribute("lang", "ro")
+    greeting = romanian("Hello, %(name)s") % {"name": "ion"}
+    assert greeting != "Hello, ion"
+    expect(page.get_by_role("heading", level=1)).to_have_text(greeting)
+    expect(page.get_by_role("heading", name=romanian("Your cases"))).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # The choice is kept on the account: a fresh login elsewhere is in Romanian too.
+    page.get_by_role("button", name=romanian("Log out")).click()
+    expect(page).to_have_url("/login")
+    cookies = {cookie["name"] for cookie in page.context.cookies()}
+    assert "alongside_session" not in cookies
+    page.goto("/")
+    expect(page).to_have_url("/login?next=/")
+    assert console_errors == []
+
+
+def test_wrong_password_message_is_shown(page: Page):
+    make_user("ion")
+    page.goto("/login")
+    page.get_by_label("Username").fill("ion")
+    page.get_by_label("Password").fill("not the right one")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
+    expect(page.get_by_label("Username")).to_have_value("ion")
