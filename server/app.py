@@ -13,15 +13,22 @@ from litestar.template.config import TemplateConfig
 
 from server.accounts.middleware import SessionMiddleware
 from server.accounts.routes import router as accounts_router
+from server.audit.routes import router as audit_router
+from server.cases.routes import router as cases_router
 from server.core.csrf import CSRFMiddleware
 from server.core.errors import exception_handlers
 from server.core.headers import add_security_headers
 from server.core.paths import STATIC_DIR
 from server.core.templating import template_engine
+from server.devices.routes import router as devices_router
+from server.entries.routes import router as entries_router
 from server.home.routes import router as home_router
 from server.operations.routes import router as operations_router
 from server.pwa.routes import router as pwa_router
+from server.sealing.routes import router as sealing_router
+from server.sealing.keys import key_ring
 from server.settings import get_settings, secret_key
+from server.sync.routes import router as sync_router
 
 # The whole request stays small: sync batches are capped at 2 MiB by the contract.
 MAX_REQUEST_BODY = 2 * 1024 * 1024 + 64 * 1024
@@ -30,6 +37,7 @@ MAX_REQUEST_BODY = 2 * 1024 * 1024 + 64 * 1024
 def create_app() -> Litestar:
     settings = get_settings()
     secret_key(settings)  # made on first start, before any request needs it
+    key_ring(settings).current()  # likewise the sealing key pair
     static_router = create_static_files_router(
         path="/static", directories=[STATIC_DIR], name="static", send_as_attachment=False
     )
@@ -39,6 +47,12 @@ def create_app() -> Litestar:
             pwa_router,
             accounts_router,
             home_router,
+            sealing_router,
+            devices_router,
+            sync_router,
+            entries_router,
+            cases_router,
+            audit_router,
             static_router,
         ],
         middleware=[

@@ -33,5 +33,9 @@ DB = make_engine(get_settings())
 APP_REGISTRY = AppRegistry(
     apps=[
         "server.accounts.piccolo_app",
+        "server.devices.piccolo_app",
+        "server.cases.piccolo_app",
+        "server.entries.piccolo_app",
+        "server.audit.piccolo_app",
     ]
 )

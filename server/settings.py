@@ -61,6 +61,9 @@ class Settings:
     port: int = 8000
     """`PORT`: port of the `Procfile` web process."""
 
+    sealing_passphrase: str | None = None
+    """`ALONGSIDE_SEALING_PASSPHRASE`: when set, private sealing keys are encrypted with it."""
+
     @property
     def production(self) -> bool:
         return self.env == "production"
@@ -138,6 +141,7 @@ def read_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         push_endpoint_allowlist=allowlist,
         scheduler_interval=interval,
         port=port,
+        sealing_passphrase=env.get("ALONGSIDE_SEALING_PASSPHRASE") or None,
     )
     if settings.production:
         check_production(settings)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from server.core.i18n import LazyString, lazy_gettext
 
 NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
-    "coordinator": [(lazy_gettext("Home"), "/")],
-    "shelter": [(lazy_gettext("Home"), "/")],
+    "coordinator": [(lazy_gettext("Home"), "/"), (lazy_gettext("New entry"), "/capture")],
+    "shelter": [(lazy_gettext("Home"), "/"), (lazy_gettext("New entry"), "/capture")],
     "supervisor": [(lazy_gettext("Home"), "/")],
     "admin": [(lazy_gettext("Home"), "/")],
 }

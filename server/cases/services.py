@@ -1,0 +1,93 @@
+"""Cases: opened by an intake entry, given a pseudonymous code, assigned, closed."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime
+
+from server.accounts.tables import User
+from server.cases.tables import Case
+from server.core.identity import CurrentUser
+from server.entries.categories import CLOSE_REASON
+
+
+class CaseError(ValueError):
+    pass
+
+
+async def assign_new_code(country: str, occurred_at: str) -> str:
+    """The next free code of the country and year, e.g. MD-2025-0014. A concurrent intake
+    may take the same number; the unique column refuses the second and the caller retries."""
+    year = datetime.fromisoformat(occurred_at.replace("Z", "+00:00")).year
+    prefix = f"{country}-{year}-"
+    codes = await Case.select(Case.code).where(Case.code.like(prefix + "%"))
+    numbers = [int(row["code"].rsplit("-", 1)[1]) for row in codes if row["code"]]
+    return f"{prefix}{max(numbers, default=0) + 1:04d}"
+
+
+async def create_case_from_intake(
+    case_id: str, code: str, plaintext: dict, author: CurrentUser, intake_entry_id: str
+) -> None:
+    fields = plaintext["fields"]
+    nrm = fields.get("nrm_referral_on")
+    await Case.insert(
+        Case(
+            id=uuid.UUID(case_id),
+            code=code,
+            team=author.team_id,
+            region=fields.get("region") or "",
+            assigned_to=author.id,
+            opened_by=author.id,
+            status="open",
+            opened_at=datetime.fromisoformat(plaintext["occurred_at"].replace("Z", "+00:00")),
+            sex=fields.get("sex") or "",
+            age_band=fields.get("age_band") or "",
+            citizenship=fields.get("citizenship") or "",
+            exploitation=json.dumps(fields.get("exploitation") or []),
+            identification=fields.get("identification") or "",
+            nrm_referral_on=date.fromisoformat(nrm) if nrm else None,
+            consent_assistance=fields.get("consent_assistance") or "",
+            consent_sharing=fields.get("consent_sharing") or "",
+            consent_statistics=fields.get("consent_statistics") or "",
+            intake_entry=uuid.UUID(intake_entry_id),
+        )
+    )
+
+
+async def team_coordinators(team_id: int | None) -> list[dict]:
+    """Who a supervisor may assign cases to: the team's coordinators and shelter staff."""
+    if team_id is None:
+        return []
+    return (
+        await User.select(User.id, User.username, User.role)
+        .where(
+            (User.team == team_id)
+            & User.role.is_in(["coordinator", "shelter"])
+            & (User.active.eq(True))
+        )
+        .order_by(User.username)
+    )
+
+
+async def assign_case(case_id: uuid.UUID, assignee_id: int, supervisor: CurrentUser) -> None:
+    allowed = {row["id"] for row in await team_coordinators(supervisor.team_id)}
+    if assignee_id not in allowed:
+        raise CaseError("assignee")
+    await Case.update({Case.assigned_to: assignee_id}).where(
+        (Case.id == case_id) & (Case.team == supervisor.team_id)
+    )
+
+
+async def close_case(case_id: uuid.UUID, reason: str) -> None:
+    if reason not in CLOSE_REASON.codes:
+        raise CaseError("reason")
+    await Case.update(
+        {Case.status: "closed", Case.closed_at: datetime.now(UTC), Case.close_reason: reason}
+    ).where((Case.id == case_id) & (Case.status == "open"))
+
+
+async def reopen_case(case_id: uuid.UUID) -> None:
+    await Case.update({Case.status: "open", Case.closed_at: None, Case.close_reason: ""}).where(
+        Case.id == case_id
+    )

@@ -1,0 +1,428 @@
+"""One definition per entry type. The capture form, the server's validation and the
+published JSON Schema are all derived from these, so they can never disagree.
+
+A field marked `clear` is copied into the entry's clear metadata (to index, count and
+schedule); everything else exists only inside the sealed envelope.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from server.core.i18n import LazyString
+from server.core.i18n import lazy_gettext as _l
+from server.entries import categories as c
+from server.regions.lists import region_names
+
+CASE_CODE = r"(MD|XK)-[0-9]{4}-[0-9]{4,}"
+UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+CASE_REFERENCE = f"^({UUID4}|{CASE_CODE})$"
+NOTES_MAX = 20_000
+TEXT_MAX = 500
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: LazyString
+    kind: str  # text, textarea, integer, date, datetime, choice, choices, boolean, region, cases, answers
+    required: bool = False
+    choices: c.ChoiceList | None = None
+    clear: bool = False
+    hint: LazyString | None = None
+    max_length: int = TEXT_MAX
+    minimum: int = 0
+    maximum: int = 100_000
+    # Shown on the form only when the entry type uses the capture page's own widget.
+    widget: str = ""
+
+    def options(self, country: str = "MD") -> list[tuple[str, str]]:
+        if self.kind == "region":
+            return [(name, name) for name in region_names(country)]
+        if self.choices is None:
+            return []
+        return [(code, str(label)) for code, label in self.choices.options]
+
+
+@dataclass(frozen=True)
+class EntryType:
+    key: str
+    label: LazyString
+    description: LazyString
+    case: str  # "required", "new" (opens a case) or "none"
+    fields: tuple[Field, ...]
+    roles: tuple[str, ...] = ("coordinator", "shelter")
+
+    def field(self, key: str) -> Field:
+        for item in self.fields:
+            if item.key == key:
+                return item
+        raise KeyError(key)
+
+    @property
+    def clear_fields(self) -> tuple[Field, ...]:
+        return tuple(item for item in self.fields if item.clear)
+
+
+NOTES = Field(
+    "notes",
+    _l("Notes"),
+    "textarea",
+    hint=_l("Only the facts the work needs. No names of other people."),
+    max_length=NOTES_MAX,
+)
+
+CASE_INTAKE = EntryType(
+    "case_intake",
+    _l("Case intake"),
+    _l("Open a case for a person you start assisting."),
+    "new",
+    (
+        Field("given_name", _l("Given name"), "text", max_length=100,
+              hint=_l("Sealed. Leave empty if the person prefers not to say.")),
+        Field("family_name", _l("Family name"), "text", max_length=100),
+        Field("phone", _l("Phone number"), "text", max_length=40),
+        Field("address", _l("Where the person can be reached"), "textarea", max_length=500),
+        Field("sex", _l("Sex"), "choice", True, c.SEX, clear=True),
+        Field("age_band", _l("Age"), "choice", True, c.AGE_BAND, clear=True),
+        Field("citizenship", _l("Citizenship"), "choice", True, c.CITIZENSHIP, clear=True),
+        Field("exploitation", _l("Forms of exploitation"), "choices", False, c.EXPLOITATION,
+              clear=True),
+        Field("means_of_control", _l("Means of control"), "choices", False, c.MEANS_OF_CONTROL),
+        Field("recruiter_relation", _l("Recruited by"), "choice", False, c.RECRUITER_RELATION),
+        Field("identification", _l("Identification status"), "choice", True, c.IDENTIFICATION,
+              clear=True),
+        Field("nrm_referral_on", _l("Referred to the NRM on"), "date", clear=True),
+        Field("region", _l("Region"), "region", True, clear=True),
+        Field("consent_assistance", _l("Consent to assistance"), "choice", True, c.CONSENT,
+              clear=True),
+        Field("consent_sharing", _l("Consent to share identity with service providers"),
+              "choice", True, c.CONSENT, clear=True),
+        Field("consent_statistics", _l("Consent to anonymised statistics"), "choice", True,
+              c.CONSENT, clear=True),
+        Field("consent_manner", _l("How consent was given"), "choice", False, c.CONSENT_MANNER,
+              clear=True),
+        NOTES,
+    ),
+)
+
+VISIT = EntryType(
+    "visit",
+    _l("Visit"),
+    _l("A home, centre, shelter or institution visit."),
+    "required",
+    (
+        Field("place", _l("Place"), "choice", True, c.VISIT_PLACE, clear=True),
+        Field("purpose", _l("Purpose"), "textarea", True, max_length=2000),
+        Field("outcome", _l("Outcome"), "textarea", max_length=2000),
+        NOTES,
+    ),
+)
+
+ACCOMPANIMENT = EntryType(
+    "accompaniment",
+    _l("Accompaniment"),
+    _l("Going with the person to the police, a prosecutor, a court or another authority."),
+    "required",
+    (
+        Field("institution", _l("Institution"), "choice", True, c.INSTITUTION, clear=True),
+        Field("hearing_type", _l("Hearing"), "choice", True, c.HEARING_TYPE, clear=True),
+        Field("rights_respected", _l("Were the person's rights respected?"), "choice", True,
+              c.YES_NO_UNKNOWN, clear=True),
+        Field("secondary_victimisation", _l("Signs of secondary victimisation"), "choice", True,
+              c.YES_NO_UNKNOWN, clear=True),
+        Field("outcome", _l("Outcome"), "textarea", max_length=2000),
+        Field("next_hearing_at", _l("Next hearing"), "datetime", clear=True,
+              hint=_l("You will be reminded the evening before and two hours before.")),
+        NOTES,
+    ),
+)
+
+REFERRAL = EntryType(
+    "referral",
+    _l("Referral"),
+    _l("A referral to a legal, medical, psychological, social or other service."),
+    "required",
+    (
+        Field("service_type", _l("Service"), "choice", True, c.SERVICE_TYPE, clear=True),
+        Field("provider", _l("Provider"), "text", True, max_length=200),
+        Field("status", _l("Status"), "choice", True, c.REFERRAL_STATUS, clear=True),
+        Field("identity_shared", _l("Identity shared with the provider"), "boolean", clear=True,
+              hint=_l("Only with the person's consent to sharing.")),
+        Field("follow_up_on", _l("Follow up on"), "date", clear=True),
+        NOTES,
+    ),
+)
+
+RISK_ASSESSMENT = EntryType(
+    "risk_assessment",
+    _l("Risk assessment"),
+    _l("Assess or reassess a person's risk with the current instrument."),
+    "required",
+    (
+        Field("instrument", _l("Instrument version"), "text", True, max_length=40, clear=True,
+              widget="instrument"),
+        Field("answers", _l("Answers"), "answers", True, widget="instrument"),
+        Field("override_level", _l("Override the level"), "choice", False, c.RISK_LEVEL,
+              clear=True),
+        Field("override_reason", _l("Reason for the override"), "textarea", max_length=2000),
+        NOTES,
+    ),
+)
+
+TRAINING = EntryType(
+    "training",
+    _l("Training"),
+    _l("A training you delivered to social-assistance staff."),
+    "none",
+    (
+        Field("topic", _l("Topic"), "text", True, max_length=200),
+        Field("audience", _l("Audience"), "choice", True, c.TRAINING_AUDIENCE, clear=True),
+        Field("region", _l("Region"), "region", True, clear=True),
+        Field("place", _l("Place"), "text", max_length=200),
+        Field("participants_female", _l("Participants: women"), "integer", True, clear=True,
+              maximum=10_000),
+        Field("participants_male", _l("Participants: men"), "integer", True, clear=True,
+              maximum=10_000),
+        Field("participants_other", _l("Participants: other or not stated"), "integer", False,
+              clear=True, maximum=10_000),
+        NOTES,
+    ),
+)
+
+SUPERVISION = EntryType(
+    "supervision",
+    _l("Supervision session"),
+    _l("Methodological support to specialists and community social assistants."),
+    "none",
+    (
+        Field("audience", _l("With"), "choice", True, c.SUPERVISION_AUDIENCE, clear=True),
+        Field("region", _l("Region"), "region", True, clear=True),
+        Field("participants", _l("Participants"), "integer", True, clear=True, maximum=1000),
+        Field("topic", _l("Topic"), "text", True, max_length=200),
+        NOTES,
+    ),
+)
+
+SYSTEMIC_PROBLEM = EntryType(
+    "systemic_problem",
+    _l("Systemic problem"),
+    _l("An institutional, normative or procedural problem met while assisting people."),
+    "none",
+    (
+        Field("kind", _l("Kind of problem"), "choice", True, c.PROBLEM_KIND, clear=True),
+        Field("description", _l("Description"), "textarea", True, max_length=5000),
+        Field("proposed_solution", _l("Proposed solution"), "textarea", True, max_length=5000),
+        Field("linked_cases", _l("Linked cases"), "cases",
+              hint=_l("Case codes only; they are never named in reports.")),
+        NOTES,
+    ),
+)
+
+ENTRY_TYPES: dict[str, EntryType] = {
+    entry_type.key: entry_type
+    for entry_type in (
+        CASE_INTAKE,
+        VISIT,
+        ACCOMPANIMENT,
+        REFERRAL,
+        RISK_ASSESSMENT,
+        TRAINING,
+        SUPERVISION,
+        SYSTEMIC_PROBLEM,
+    )
+}
+
+
+# --- JSON Schema ---------------------------------------------------------------------------
+
+def _all_regions() -> list[str]:
+    return region_names("MD") + region_names("XK")
+
+
+def field_schema(item: Field) -> dict[str, Any]:
+    schema: dict[str, Any]
+    if item.kind in ("text", "textarea"):
+        schema = {"type": "string", "maxLength": item.max_length}
+        if item.required:
+            schema["minLength"] = 1
+            schema["pattern"] = r"\S"
+    elif item.kind == "integer":
+        schema = {"type": "integer", "minimum": item.minimum, "maximum": item.maximum}
+    elif item.kind == "date":
+        schema = {"type": "string", "format": "date"}
+    elif item.kind == "datetime":
+        schema = {"type": "string", "format": "date-time"}
+    elif item.kind == "choice":
+        schema = {"enum": item.choices.codes}
+    elif item.kind == "region":
+        schema = {"enum": _all_regions()}
+    elif item.kind == "choices":
+        schema = {
+            "type": "array",
+            "items": {"enum": item.choices.codes},
+            "uniqueItems": True,
+            "maxItems": len(item.choices.codes),
+        }
+    elif item.kind == "boolean":
+        schema = {"type": "boolean"}
+    elif item.kind == "cases":
+        schema = {
+            "type": "array",
+            "items": {"type": "string", "pattern": CASE_REFERENCE},
+            "uniqueItems": True,
+            "maxItems": 100,
+        }
+    elif item.kind == "answers":
+        schema = {
+            "type": "object",
+            "maxProperties": 200,
+            "propertyNames": {"pattern": "^[a-z0-9_.-]{1,64}$"},
+            "additionalProperties": {"type": ["string", "integer"], "maxLength": 64},
+        }
+    else:  # pragma: no cover - a definition error, caught by the schema test
+        raise ValueError(f"unknown field kind {item.kind}")
+    schema["title"] = item.label.message
+    if not item.required:
+        # Optional fields may be left out, or sent empty as null.
+        schema = {"anyOf": [schema, {"type": "null"}], "title": item.label.message}
+    return schema
+
+
+def entry_schema(entry_type: EntryType) -> dict[str, Any]:
+    if entry_type.case == "none":
+        case_schema: dict[str, Any] = {"type": "null"}
+    elif entry_type.case == "new":
+        case_schema = {"type": "string", "pattern": f"^{UUID4}$"}
+    else:
+        case_schema = {"type": "string", "pattern": CASE_REFERENCE}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://alongside.invalid/schema/entries/{entry_type.key}",
+        "title": entry_type.label.message,
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["type", "case", "occurred_at", "fields"],
+        "properties": {
+            "type": {"const": entry_type.key},
+            "case": case_schema,
+            "occurred_at": {"type": "string", "format": "date-time"},
+            "revises": {"anyOf": [{"type": "string", "pattern": f"^{UUID4}$"}, {"type": "null"}]},
+            "fields": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["notes", *[f.key for f in entry_type.fields if f.required]],
+                "properties": {item.key: field_schema(item) for item in entry_type.fields},
+            },
+        },
+    }
+
+
+def all_schemas() -> dict[str, dict[str, Any]]:
+    return {key: entry_schema(entry_type) for key, entry_type in ENTRY_TYPES.items()}
+
+
+# --- Validation ----------------------------------------------------------------------------
+
+format_checker = FormatChecker(formats=())
+
+
+@format_checker.checks("date-time", raises=ValueError)
+def _is_datetime(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", value):
+        return False
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    return parsed.tzinfo is not None  # a time without its offset is ambiguous
+
+
+@format_checker.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+        return False
+    date.fromisoformat(value)
+    return True
+
+
+_validators = {
+    key: Draft202012Validator(schema, format_checker=format_checker)
+    for key, schema in all_schemas().items()
+}
+
+
+class PlaintextError(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _describe(error: Any) -> str:
+    """Where and what, never the submitted value (messages may reach logs and screens)."""
+    place = ".".join(str(part) for part in error.absolute_path) or "entry"
+    reasons = {
+        "required": "a required field is missing",
+        "additionalProperties": "has a field this entry type does not have",
+        "enum": "is not one of the allowed values",
+        "const": "has the wrong value",
+        "type": "has the wrong type",
+        "maxLength": "is too long",
+        "minLength": "is empty",
+        "pattern": "is empty or malformed",
+        "format": "is not a valid date or time",
+        "minimum": "is too small",
+        "maximum": "is too large",
+        "anyOf": "is not valid",
+        "uniqueItems": "repeats a value",
+        "maxItems": "has too many values",
+        "maxProperties": "has too many values",
+        "propertyNames": "has a malformed key",
+    }
+    detail = reasons.get(error.validator, "is not valid")
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in (error.instance or {})]
+        detail = f"is missing {', '.join(missing)}"
+    elif error.validator == "additionalProperties":
+        allowed = set((error.schema or {}).get("properties", {}))
+        extra = sorted(set(error.instance or {}) - allowed)
+        detail = f"has unknown fields {', '.join(extra)}"
+    return f"{place}: {detail}"
+
+
+def validate_plaintext(plaintext: object) -> dict[str, Any]:
+    """Check a decrypted entry against the published schema; raise PlaintextError."""
+    if not isinstance(plaintext, dict):
+        raise PlaintextError("schema_violation", "entry: must be a JSON object")
+    entry_type = plaintext.get("type")
+    validator = _validators.get(entry_type) if isinstance(entry_type, str) else None
+    if validator is None:
+        raise PlaintextError("unknown_type", "type: is not a known entry type")
+    errors = sorted(validator.iter_errors(plaintext), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise PlaintextError("schema_violation", "; ".join(_describe(e) for e in errors[:5]))
+    return plaintext
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def parse_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def clear_metadata(plaintext: dict[str, Any]) -> dict[str, Any]:
+    """The fields of an entry that may sit in clear columns (categories, counts, dates)."""
+    entry_type = ENTRY_TYPES[plaintext["type"]]
+    fields = plaintext.get("fields", {})
+    return {item.key: fields.get(item.key) for item in entry_type.clear_fields}

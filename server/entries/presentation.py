@@ -1,0 +1,49 @@
+"""Turning an entry's fields into what a person reads: labels, choice names, local dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.core.i18n import format_date, format_datetime
+from server.core.i18n import gettext as _
+from server.entries.definitions import EntryType, parse_date, parse_datetime
+
+
+@dataclass(frozen=True)
+class ShownField:
+    key: str
+    label: str
+    value: str
+    long: bool = False
+
+
+def display_value(kind: str, value: object, choices=None) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if kind == "choice" and choices is not None:
+        return choices.label(value)
+    if kind == "choices" and choices is not None:
+        return ", ".join(choices.label(code) for code in value)
+    if kind == "boolean":
+        return _("Yes") if value else _("No")
+    if kind == "date":
+        return format_date(parse_date(value))
+    if kind == "datetime":
+        return format_datetime(parse_datetime(value), "medium")
+    if kind == "cases":
+        return ", ".join(value)
+    if kind == "answers" and isinstance(value, dict):
+        return ", ".join(f"{key}: {answer}" for key, answer in sorted(value.items()))
+    return str(value)
+
+
+def present_fields(entry_type: EntryType, fields: dict) -> list[ShownField]:
+    return [
+        ShownField(
+            key=item.key,
+            label=str(item.label),
+            value=display_value(item.kind, fields.get(item.key), item.choices),
+            long=item.kind == "textarea",
+        )
+        for item in entry_type.fields
+    ]

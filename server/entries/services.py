@@ -1,0 +1,189 @@
+"""Storing sealed entries with their clear metadata, and opening them for those allowed."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from piccolo.engine import engine_finder
+
+from server.cases.services import assign_new_code, create_case_from_intake
+from server.cases.tables import Case
+from server.core.identity import CurrentUser
+from server.entries.access import visible_case
+from server.entries.definitions import (
+    ENTRY_TYPES,
+    clear_metadata,
+    parse_date,
+    parse_datetime,
+)
+from server.entries.tables import Entry
+from server.sealing.envelope import Envelope, b64url_decode, b64url_encode, unseal
+from server.sealing.keys import key_ring
+
+try:  # the PostgreSQL driver's unique violation, when it is installed
+    from asyncpg.exceptions import UniqueViolationError
+except ImportError:  # pragma: no cover
+    UniqueViolationError = sqlite3.IntegrityError  # type: ignore[misc,assignment]
+
+UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, UniqueViolationError)
+
+
+class EntryError(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Stored:
+    status: str  # stored, duplicate, conflict
+    case_code: str | None = None
+
+
+async def existing_digest(entry_id: str) -> str | None:
+    row = await Entry.select(Entry.digest).where(Entry.id == uuid.UUID(entry_id)).first()
+    return row["digest"] if row else None
+
+
+async def _check_case(plaintext: dict, author: CurrentUser) -> dict | None:
+    entry_type = ENTRY_TYPES[plaintext["type"]]
+    if entry_type.case == "new":
+        if await Case.exists().where(Case.id == uuid.UUID(plaintext["case"])):
+            raise EntryError("case_exists", "A case with this id exists already.")
+        return None
+    if entry_type.case == "required":
+        case = await visible_case(author, plaintext["case"], Case.id, Case.region, Case.status)
+        if case is None:
+            raise EntryError("unknown_case", "No case of yours has this id or code.")
+        return case
+    return None
+
+
+async def _check_linked_cases(plaintext: dict, author: CurrentUser) -> None:
+    for reference in plaintext["fields"].get("linked_cases") or []:
+        if await visible_case(author, reference, Case.id) is None:
+            raise EntryError("unknown_case", "A linked case is not one of yours.")
+
+
+async def _check_revision(plaintext: dict, author: CurrentUser, case: dict | None) -> str | None:
+    """The root of the chain this entry continues, after checking that it may."""
+    revises = plaintext.get("revises")
+    if not revises:
+        return None
+    prior = (
+        await Entry.select(Entry.id, Entry.root, Entry.author, Entry.type, Entry.case)
+        .where(Entry.id == uuid.UUID(revises))
+        .first()
+    )
+    same_case = prior is not None and (
+        (case is None and prior["case"] is None)
+        or (case is not None and prior["case"] == case["id"])
+    )
+    if (
+        prior is None
+        or prior["author"] != author.id
+        or prior["type"] != plaintext["type"]
+        or not same_case
+    ):
+        raise EntryError("unknown_revision", "The entry this one corrects is not one of yours.")
+    return str(prior["root"] or prior["id"])
+
+
+def _clear_columns(plaintext: dict, case: dict | None) -> dict[str, Any]:
+    fields = plaintext["fields"]
+    details = clear_metadata(plaintext)
+    region = (case or {}).get("region") or fields.get("region") or ""
+    return {
+        "details": json.dumps(details),
+        "region": region,
+        "due_at": parse_datetime(fields.get("next_hearing_at")),
+        "due_on": parse_date(fields.get("follow_up_on")),
+        "risk_level": fields.get("override_level") or "",
+    }
+
+
+async def store_entry(
+    envelope: Envelope, plaintext: dict, author: CurrentUser, device_id: str | None
+) -> Stored:
+    """Store a validated entry. Idempotent on the entry id: the database's primary key
+    decides between concurrent copies, never a check made before the insert."""
+    entry_type = ENTRY_TYPES[plaintext["type"]]
+    if author.role not in entry_type.roles:
+        raise EntryError("forbidden", "Your role does not write this kind of entry.")
+    case = await _check_case(plaintext, author)
+    await _check_linked_cases(plaintext, author)
+    root = await _check_revision(plaintext, author, case)
+    clear = _clear_columns(plaintext, case)
+
+    for _attempt in range(5):
+        case_code = None
+        try:
+            async with engine_finder().transaction():
+                case_id = case["id"] if case else None
+                if entry_type.case == "new":
+                    case_id = plaintext["case"]
+                    case_code = await assign_new_code(author.country, plaintext["occurred_at"])
+                    await create_case_from_intake(
+                        case_id, case_code, plaintext, author, envelope.id
+                    )
+                await Entry.insert(
+                    Entry(
+                        id=uuid.UUID(envelope.id),
+                        type=plaintext["type"],
+                        case=case_id,
+                        author=author.id,
+                        team=author.team_id,
+                        device=device_id,
+                        occurred_at=parse_datetime(plaintext["occurred_at"]),
+                        received_at=datetime.now(UTC),
+                        revises=plaintext.get("revises"),
+                        root=root or envelope.id,
+                        status="submitted",
+                        envelope_kid=envelope.kid,
+                        key_kid=envelope.kid,
+                        wrapped_key=b64url_encode(envelope.wrapped_key),
+                        iv=b64url_encode(envelope.iv),
+                        ciphertext=b64url_encode(envelope.ciphertext),
+                        digest=envelope.digest,
+                        **clear,
+                    )
+                )
+            return Stored("stored", case_code)
+        except UNIQUE_VIOLATIONS:
+            digest = await existing_digest(envelope.id)
+            if digest is not None:
+                return Stored("duplicate" if digest == envelope.digest else "conflict")
+            # Two intakes took the same case code at once: take the next one.
+            continue
+    raise EntryError("busy", "The server is busy; try again.")
+
+
+def stored_envelope(row: dict) -> Envelope:
+    return Envelope(
+        id=str(row["id"]),
+        kid=row["envelope_kid"],
+        wrapped_key=b64url_decode(row["wrapped_key"]),
+        iv=b64url_decode(row["iv"]),
+        ciphertext=b64url_decode(row["ciphertext"]),
+    )
+
+
+ENVELOPE_COLUMNS = (
+    Entry.id,
+    Entry.envelope_kid,
+    Entry.key_kid,
+    Entry.wrapped_key,
+    Entry.iv,
+    Entry.ciphertext,
+)
+
+
+def open_entry(row: dict) -> dict:
+    """The plaintext of a stored entry (the caller has checked who may see it)."""
+    return json.loads(unseal(stored_envelope(row), key_ring(), wrapping_kid=row["key_kid"]))

@@ -1,0 +1,97 @@
+"""Sync: unseal, validate and store each envelope of a batch, one result per envelope.
+
+One bad envelope never harms the others: every failure is caught per entry and answered
+as `rejected` with a code and a message that quotes no submitted content.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from server.accounts.sessions import load_user
+from server.core.identity import CurrentUser
+from server.entries.definitions import PlaintextError, validate_plaintext
+from server.entries.services import EntryError, existing_digest, store_entry
+from server.sealing.envelope import EnvelopeError, parse_envelope, unseal
+from server.sealing.keys import key_ring
+
+log = logging.getLogger("alongside.sync")
+
+MAX_ENTRIES = 100
+MAX_BYTES = 2 * 1024 * 1024
+
+
+class BatchError(ValueError):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def parse_batch(body: bytes) -> list:
+    """The list of envelopes of a request body, or BatchError(400/413)."""
+    if len(body) > MAX_BYTES:
+        raise BatchError(413, "The batch is larger than 2 MiB.")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BatchError(400, "The body is not JSON.") from error
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise BatchError(400, 'The body must be {"entries": [envelope, …]}.')
+    if len(data["entries"]) > MAX_ENTRIES:
+        raise BatchError(413, f"At most {MAX_ENTRIES} entries per request.")
+    return data["entries"]
+
+
+@dataclass(frozen=True)
+class Opened:
+    envelope: object
+    plaintext: dict
+
+
+def open_and_validate(item: object) -> Opened:
+    envelope = parse_envelope(item)
+    plaintext_bytes = unseal(envelope, key_ring())
+    try:
+        plaintext = json.loads(plaintext_bytes.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise PlaintextError("invalid_plaintext", "The sealed content is not UTF-8 JSON.") from error
+    return Opened(envelope, validate_plaintext(plaintext))
+
+
+def _rejected(entry_id: object, code: str, message: str) -> dict:
+    return {
+        "id": entry_id if isinstance(entry_id, str) else None,
+        "status": "rejected",
+        "error": {"code": code, "message": message},
+    }
+
+
+async def ingest_one(item: object, author: CurrentUser, device_id: str | None) -> dict:
+    entry_id = item.get("id") if isinstance(item, dict) else None
+    try:
+        envelope = parse_envelope(item)
+        # A retry of something stored is answered before any decryption work.
+        digest = await existing_digest(envelope.id)
+        if digest is not None:
+            return {"id": envelope.id, "status": "duplicate" if digest == envelope.digest else "conflict"}
+        opened = open_and_validate(item)
+        stored = await store_entry(opened.envelope, opened.plaintext, author, device_id)
+        result = {"id": envelope.id, "status": stored.status}
+        if stored.case_code:
+            result["case_code"] = stored.case_code
+        return result
+    except (EnvelopeError, PlaintextError, EntryError) as error:
+        return _rejected(entry_id, error.code, error.message)
+    except Exception as error:  # one broken entry must not take the batch down
+        log.error("sync: entry failed with %s", type(error).__name__)
+        return _rejected(entry_id, "server_error", "The server could not store this entry; retry.")
+
+
+async def ingest_batch(items: list, user_id: int, device_id: str | None) -> list[dict]:
+    author = await load_user(user_id)
+    if author is None:
+        return [_rejected(i.get("id") if isinstance(i, dict) else None, "forbidden", "Account disabled.") for i in items]
+    return [await ingest_one(item, author, device_id) for item in items]

@@ -1,0 +1,102 @@
+"""A coordinator opens a case and logs one entry of every type from a phone-sized browser;
+the entries are sealed by Web Crypto in Chromium and opened by the server."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from server.cases.tables import Case
+from server.entries.definitions import ENTRY_TYPES
+from server.entries.services import ENVELOPE_COLUMNS, open_entry
+from server.entries.tables import Entry
+from tests.support.accounts import PASSWORD, make_user
+from tests.support.run import run
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(username)
+
+
+def fill_required(page: Page, marker: str) -> None:
+    form = page.locator("form[data-capture]")
+    for select in form.locator("select[required]:not([name=case])").all():
+        select.select_option(index=1)
+    for field in form.locator("input[type=text][required], textarea[required]").all():
+        field.fill(f"{marker} {field.get_attribute('name')}")
+    for field in form.locator("input[type=number][required]").all():
+        field.fill("3")
+    page.get_by_label("Notes").fill(f"{marker} notes")
+
+
+def save_and_wait_sent(page: Page) -> None:
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#capture-status li.status-sent").first).to_be_visible(timeout=15_000)
+
+
+def test_case_intake_then_every_entry_type(page: Page, console_errors: list[str]):
+    make_user("ion", team="VPC North", regions=("North",))
+    make_user("elena", role="supervisor", team="VPC North")
+    make_user("arta", role="supervisor", team="Shelter Pristina", country="XK")
+
+    log_in(page, "ion")
+    page.goto("/capture/case_intake")
+    fill_required(page, "MARKER-intake")
+    page.get_by_label("Given name").fill("MARKER-given-name")
+    save_and_wait_sent(page)
+    case = run(Case.select(Case.code, Case.region).first())
+    assert case["code"].startswith("MD-")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    for type_key, entry_type in ENTRY_TYPES.items():
+        if type_key == "case_intake":
+            continue
+        page.goto(f"/capture/{type_key}")
+        if entry_type.case == "required":
+            page.get_by_label("Case").select_option(case["code"])
+        fill_required(page, f"MARKER-{type_key}")
+        save_and_wait_sent(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    rows = run(Entry.select(*ENVELOPE_COLUMNS, Entry.type, Entry.status))
+    assert sorted(row["type"] for row in rows) == sorted(ENTRY_TYPES)
+    for row in rows:
+        plaintext = open_entry(row)
+        assert plaintext["type"] == row["type"]
+        assert plaintext["fields"]["notes"] == f"MARKER-{row['type'] if row['type'] != 'case_intake' else 'intake'} notes"
+        assert row["status"] == "submitted"
+
+    # The outbox holds nothing once everything is sent; no plaintext anywhere in storage.
+    leftovers = page.evaluate(
+        """async () => {
+            const dump = [];
+            const dbs = await indexedDB.databases();
+            for (const info of dbs) {
+                const db = await new Promise((ok, ko) => { const r = indexedDB.open(info.name); r.onsuccess = () => ok(r.result); r.onerror = () => ko(r.error); });
+                for (const name of db.objectStoreNames) {
+                    const rows = await new Promise((ok) => { const r = db.transaction(name).objectStore(name).getAll(); r.onsuccess = () => ok(r.result); });
+                    dump.push(JSON.stringify(rows));
+                }
+            }
+            dump.push(JSON.stringify(localStorage), JSON.stringify(sessionStorage));
+            return dump.join("\\n");
+        }"""
+    )
+    assert "MARKER" not in leftovers
+
+    # The supervisor of the team reads an entry unsealed; another team's supervisor gets 404.
+    visit_id = next(str(row["id"]) for row in rows if row["type"] == "visit")
+    page.context.clear_cookies()
+    log_in(page, "elena")
+    response = page.goto(f"/entries/{visit_id}")
+    assert response.status == 200
+    expect(page.get_by_text("MARKER-visit notes")).to_be_visible()
+    page.context.clear_cookies()
+    log_in(page, "arta")
+    response = page.goto(f"/entries/{visit_id}")
+    assert response.status == 404
+    assert "MARKER" not in page.content()
+    assert [e for e in console_errors if "404" not in e] == []

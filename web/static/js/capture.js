@@ -1,0 +1,178 @@
+// Capture forms: read the form into an entry's plaintext, seal it at once, queue the
+// envelope and send it. Works offline once the page and the sealing key are cached.
+import { sealEntry, newEntryId } from "./seal.js";
+import { queueEnvelope, sealingKey, syncNow } from "./sync.js";
+import * as db from "./outbox-db.js";
+
+function pad(n) { return String(n).padStart(2, "0"); }
+
+// "2025-07-03T10:00" typed on the phone → "2025-07-03T10:00:00+03:00" in the phone's zone.
+export function localIso(value) {
+  if (!value) return null;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return null;
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? "+" : "-";
+  const abs = Math.abs(offset);
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:00${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+function nowLocalInput() {
+  const d = new Date();
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function readField(form, container) {
+  const key = container.dataset.field;
+  const kind = container.dataset.kind;
+  if (kind === "choices" || kind === "cases") {
+    return Array.from(container.querySelectorAll('input[type="checkbox"]:checked')).map((i) => i.value);
+  }
+  const input = form.elements.namedItem(key);
+  if (!input) return null;
+  if (kind === "boolean") return input.checked;
+  const value = (input.value || "").trim() === "" ? "" : input.value;
+  if (value === "") return null;
+  if (kind === "integer") return Number.parseInt(value, 10);
+  if (kind === "datetime") return localIso(value);
+  return value;
+}
+
+export function formToPlaintext(form) {
+  const fields = {};
+  for (const container of form.querySelectorAll("[data-field]")) {
+    const key = container.dataset.field;
+    if (key === "case" || key === "occurred_at") continue;
+    fields[key] = readField(form, container);
+  }
+  for (const hidden of form.querySelectorAll('input[type="hidden"][data-kind="answers"]')) {
+    fields[hidden.name] = JSON.parse(hidden.value || "{}");
+  }
+  if (fields.notes === null || fields.notes === undefined) fields.notes = "";
+  const mode = form.dataset.caseMode;
+  let caseRef = null;
+  if (mode === "new") caseRef = newEntryId();
+  if (mode === "required") caseRef = form.elements.namedItem("case").value || null;
+  const revises = form.elements.namedItem("revises");
+  return {
+    type: form.dataset.entryType,
+    case: caseRef,
+    occurred_at: localIso(form.elements.namedItem("occurred_at").value),
+    revises: revises ? revises.value || null : null,
+    fields,
+  };
+}
+
+function checkRequired(form) {
+  let first = null;
+  for (const el of form.querySelectorAll(".field-error")) el.remove();
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  for (const input of form.querySelectorAll("[required]")) {
+    if (input.hidden) continue;
+    if (!input.value || !input.value.trim() || !input.checkValidity()) {
+      input.setAttribute("aria-invalid", "true");
+      const message = document.createElement("p");
+      message.className = "field-error";
+      message.textContent = input.validationMessage && input.value ? input.validationMessage : form.dataset.msgRequired;
+      input.insertAdjacentElement("afterend", message);
+      first = first || input;
+    }
+  }
+  for (const input of form.querySelectorAll("input[type=number], input[type=date], input[type=datetime-local]")) {
+    if (!input.checkValidity() && !input.hasAttribute("aria-invalid")) {
+      input.setAttribute("aria-invalid", "true");
+      first = first || input;
+    }
+  }
+  return first;
+}
+
+function showError(form, text) {
+  const box = document.getElementById("capture-error");
+  if (!box) return;
+  box.textContent = text;
+  box.hidden = !text;
+}
+
+const STATE_LABEL = { waiting: "msgWaiting", rejected: "msgFailed", conflict: "msgFailed" };
+
+export async function renderStatus(form) {
+  const list = document.getElementById("capture-status");
+  if (!list) return;
+  const [waiting, sent] = await Promise.all([db.all("outbox"), db.all("sent")]);
+  const type = form.dataset.entryType;
+  const items = [
+    ...waiting.filter((i) => i.type === type).map((i) => ({ ...i, shown: i.state })),
+    ...sent.filter((i) => i.type === type).map((i) => ({ ...i, shown: "sent" })),
+  ].sort((a, b) => (a.saved_at < b.saved_at ? 1 : -1)).slice(0, 10);
+  if (!items.length) return;
+  list.replaceChildren(...items.map((item) => {
+    const li = document.createElement("li");
+    li.className = "status-" + item.shown;
+    li.dataset.entryId = item.id;
+    const when = new Date(item.saved_at).toLocaleString(document.documentElement.lang);
+    const label = item.shown === "sent" ? form.dataset.msgSent : form.dataset[STATE_LABEL[item.shown]];
+    li.textContent = `${when}${item.case ? " · " + item.case : ""} — ${label}${item.error ? " " + item.error : ""}`;
+    return li;
+  }));
+}
+
+async function onSubmit(event) {
+  const form = event.target.closest("form[data-capture]");
+  if (!form) return;
+  event.preventDefault();
+  showError(form, "");
+  const invalid = checkRequired(form);
+  if (invalid) {
+    showError(form, form.dataset.msgInvalid);
+    invalid.focus();
+    return;
+  }
+  const button = form.querySelector('button[type="submit"]');
+  button.disabled = true;
+  try {
+    const key = await sealingKey();
+    if (!key) { showError(form, form.dataset.msgNokey); return; }
+    let plaintext = formToPlaintext(form);
+    let envelope = await sealEntry(plaintext, key);
+    const caseLabel = plaintext.type === "case_intake" ? "" : plaintext.case || "";
+    plaintext = null; // only the envelope is kept from here on
+    await queueEnvelope(envelope, { type: form.dataset.entryType, case: caseLabel });
+    envelope = null;
+    form.reset();
+    setDefaults(form);
+    await renderStatus(form);
+    await syncNow();
+    await renderStatus(form);
+    window.scrollTo({ top: 0 });
+  } catch (error) {
+    showError(form, form.dataset.msgError);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function setDefaults(form) {
+  for (const input of form.querySelectorAll("[data-default-now]")) {
+    if (!input.value) input.value = nowLocalInput();
+  }
+}
+
+function init(root) {
+  const form = (root || document).querySelector("form[data-capture]");
+  if (!form || form.dataset.ready) return;
+  form.dataset.ready = "1";
+  setDefaults(form);
+  sealingKey(); // fetch and keep the key while online
+  renderStatus(form);
+  syncNow().then(() => renderStatus(form));
+}
+
+document.addEventListener("submit", onSubmit);
+document.addEventListener("DOMContentLoaded", () => init(document));
+document.addEventListener("htmx:load", (event) => init(event.target));
+if (document.readyState !== "loading") init(document);
+window.addEventListener("online", () => syncNow().then(() => {
+  const form = document.querySelector("form[data-capture]");
+  if (form) renderStatus(form);
+}));
