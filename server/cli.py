@@ -8,8 +8,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable
-from typing import Any
 
 
 class CommandError(Exception):
@@ -106,6 +104,21 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_rotate(_args: argparse.Namespace) -> int:
+    async def run() -> tuple[str, int]:
+        from server.audit.services import record
+        from server.entries.rotation import rotate_keys
+
+        await _migrate()
+        kid, count = await rotate_keys()
+        await record("rotate_keys", None, "key", kid, username="cli")
+        return kid, count
+
+    kid, count = asyncio.run(run())
+    print(f"new sealing key {kid}; {count} entries re-wrapped, none re-encrypted")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from server.settings import ROLES
 
@@ -132,13 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password-stdin", action="store_true")
     create.set_defaults(handler=cmd_user_create)
 
-    for extend in EXTRA_COMMANDS:
-        extend(commands)
+    keys = commands.add_parser("keys", help="sealing keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
+    rotate = key_commands.add_parser("rotate", help="new sealing key; stored entries re-wrapped")
+    rotate.set_defaults(handler=cmd_keys_rotate)
+
     return parser
-
-
-# Features add their commands here (keys, backup) without this module knowing them.
-EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 
 def main(argv: list[str] | None = None) -> int:

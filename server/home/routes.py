@@ -5,14 +5,50 @@ from __future__ import annotations
 from litestar import Request, Router, get
 from litestar.response import Template
 
+from server.cases.tables import Case
 from server.core.guards import signed_in
+from server.core.identity import CurrentUser
 from server.core.templating import render
+from server.entries.access import visible_cases, visible_entries
+from server.entries.definitions import ENTRY_TYPES
+from server.entries.tables import Entry
+
+SHOWN = 10
+
+
+async def open_cases(user: CurrentUser) -> list[dict]:
+    query = visible_cases(
+        user, Case.select(Case.code, Case.region, Case.opened_at).where(Case.status == "open")
+    )
+    return [] if query is None else await query.order_by(Case.opened_at, ascending=False)
+
+
+async def recent_entries(user: CurrentUser, status: str | None = None) -> list[dict]:
+    query = Entry.select(
+        Entry.id, Entry.type, Entry.status, Entry.occurred_at, Entry.case.code,
+        Entry.author.username,
+    )
+    if user.role == "coordinator":
+        query = query.where(Entry.author == user.id)
+    if status:
+        query = query.where(Entry.status == status)
+    query = visible_entries(user, query)
+    if query is None:
+        return []
+    return await query.order_by(Entry.received_at, ascending=False).limit(SHOWN)
 
 
 @get("/", name="home", guards=[signed_in])
 async def home(request: Request) -> Template:
     user = request.scope["user"]
-    return render(request, f"home/{user.role}.html", {})
+    context: dict = {"entry_types": ENTRY_TYPES}
+    if user.role in ("coordinator", "shelter"):
+        context["cases"] = await open_cases(user)
+        context["entries"] = await recent_entries(user)
+    elif user.role == "supervisor":
+        context["waiting"] = await recent_entries(user, status="submitted")
+        context["cases"] = await open_cases(user)
+    return render(request, f"home/{user.role}.html", context)
 
 
 router = Router(path="/", route_handlers=[home])

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from server.accounts.sessions import load_user
+from server.audit.services import record
 from server.core.identity import CurrentUser
 from server.entries.definitions import PlaintextError, validate_plaintext
 from server.entries.services import EntryError, existing_digest, store_entry
@@ -80,8 +81,11 @@ async def ingest_one(item: object, author: CurrentUser, device_id: str | None) -
         opened = open_and_validate(item)
         stored = await store_entry(opened.envelope, opened.plaintext, author, device_id)
         result = {"id": envelope.id, "status": stored.status}
+        if stored.status == "stored":
+            await record("create_entry", author, "entry", envelope.id)
         if stored.case_code:
             result["case_code"] = stored.case_code
+            await record("open_case", author, "case", stored.case_code)
         return result
     except (EnvelopeError, PlaintextError, EntryError) as error:
         return _rejected(entry_id, error.code, error.message)
