@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from server.audit.tables import AuditEvent
+from server.core.i18n import LazyString, lazy_gettext
 from server.core.identity import CurrentUser
 
 ACTIONS = (
@@ -75,3 +77,53 @@ async def events(
     for condition in conditions:
         query = query.where(condition)
     return await query.order_by(AuditEvent.at, ascending=False).limit(limit)
+
+
+# --- Reading the log -------------------------------------------------------------------------
+
+ACTION_LABELS: dict[str, LazyString] = {
+    "view_case": lazy_gettext("Viewed a case"),
+    "view_entry": lazy_gettext("Viewed an entry"),
+    "create_entry": lazy_gettext("Submitted an entry"),
+    "open_case": lazy_gettext("Opened a case"),
+    "assign_case": lazy_gettext("Assigned a case"),
+    "close_case": lazy_gettext("Closed a case"),
+    "register_device": lazy_gettext("Registered a device"),
+    "revoke_device": lazy_gettext("Revoked a device"),
+    "rotate_keys": lazy_gettext("Rotated the sealing keys"),
+    "login": lazy_gettext("Logged in"),
+    "login_failed": lazy_gettext("Failed to log in"),
+    "logout": lazy_gettext("Logged out"),
+    "approve_entry": lazy_gettext("Approved an entry"),
+    "return_entry": lazy_gettext("Returned an entry"),
+}
+
+OBJECT_TYPE_LABELS: dict[str, LazyString] = {
+    "case": lazy_gettext("Case"),
+    "entry": lazy_gettext("Entry"),
+    "device": lazy_gettext("Device"),
+    "user": lazy_gettext("User"),
+    "key": lazy_gettext("Key"),
+}
+
+
+def action_label(action: str) -> str:
+    """A readable, translated name of an action (the code itself when it is unknown)."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def object_type_label(object_type: str) -> str:
+    label = OBJECT_TYPE_LABELS.get(object_type)
+    return str(label) if label is not None else object_type
+
+
+def period_bounds(
+    start: date | None, end: date | None, time_zone: str
+) -> tuple[datetime | None, datetime | None]:
+    """Local calendar days → the instants `events` takes: from the start of `start` up to,
+    not including, the day after `end` (so both days are in the period)."""
+    zone = ZoneInfo(time_zone)
+    since = datetime.combine(start, time.min, zone) if start else None
+    until = datetime.combine(end + timedelta(days=1), time.min, zone) if end else None
+    return since, until

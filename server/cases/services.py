@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, date, datetime
 
 from server.accounts.tables import User
 from server.cases.tables import Case
 from server.core.identity import CurrentUser
+from server.entries.access import visible_cases, visible_entries
 from server.entries.categories import CLOSE_REASON
+from server.entries.tables import Entry
 
 
 class CaseError(ValueError):
@@ -91,3 +94,84 @@ async def reopen_case(case_id: uuid.UUID) -> None:
     await Case.update({Case.status: "open", Case.closed_at: None, Case.close_reason: ""}).where(
         Case.id == case_id
     )
+
+
+# --- Reading cases for the case pages --------------------------------------------------------
+
+CASE_STATUSES = ("open", "closed")
+CASE_LIST_LIMIT = 200
+_CODE_SEARCH = re.compile(r"^[A-Z0-9-]{1,32}$")
+
+
+def normalise_code_search(text: str) -> str | None:
+    """A code or the start of one, upper-cased and without spaces ("md-2025" → "MD-2025");
+    "" for no search, None when it cannot be part of a code."""
+    cleaned = "".join(text.split()).upper()
+    if not cleaned:
+        return ""
+    return cleaned if _CODE_SEARCH.match(cleaned) else None
+
+
+async def case_list(
+    user: CurrentUser,
+    *,
+    status: str = "open",
+    region: str = "",
+    assignee_id: int | None = None,
+    code_search: str = "",
+    limit: int = CASE_LIST_LIMIT,
+) -> list[dict]:
+    """The cases the user may see (access rules from entries.access), newest first.
+    `status` is open, closed or all; `code_search` is an exact code or its beginning."""
+    query = visible_cases(
+        user,
+        Case.select(
+            Case.id,
+            Case.code,
+            Case.region,
+            Case.status,
+            Case.opened_at,
+            Case.assigned_to,
+            Case.assigned_to.username,
+        ),
+    )
+    if query is None:
+        return []
+    if status in CASE_STATUSES:
+        query = query.where(Case.status == status)
+    if region:
+        query = query.where(Case.region == region)
+    if assignee_id is not None:
+        query = query.where(Case.assigned_to == assignee_id)
+    if code_search:
+        # Only letters, digits and dashes get here, so LIKE has no wildcard to escape.
+        query = query.where(Case.code.like(code_search + "%"))
+    return await query.order_by(Case.opened_at, ascending=False).order_by(Case.code).limit(limit)
+
+
+async def case_timeline(user: CurrentUser, case_id: uuid.UUID) -> list[dict]:
+    """The entries of a case that the user may see, newest first (metadata only)."""
+    query = visible_entries(
+        user,
+        Entry.select(
+            Entry.id,
+            Entry.type,
+            Entry.status,
+            Entry.occurred_at,
+            Entry.revises,
+            Entry.author.username,
+        ).where(Entry.case == case_id),
+    )
+    if query is None:
+        return []
+    return await query.order_by(Entry.occurred_at, ascending=False)
+
+
+def may_assign(user: CurrentUser, case: dict) -> bool:
+    """Only a supervisor of the case's team assigns it."""
+    return user.is_supervisor and user.team_id is not None and case.get("team") == user.team_id
+
+
+def may_close(user: CurrentUser, case: dict) -> bool:
+    """The supervisor of the case's team, or the person the case is assigned to."""
+    return may_assign(user, case) or (user.does_field_work and case.get("assigned_to") == user.id)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
 from server.core.i18n import LazyString
 from server.core.i18n import lazy_gettext as _l
@@ -331,29 +331,58 @@ def all_schemas() -> dict[str, dict[str, Any]]:
 
 format_checker = FormatChecker(formats=())
 
+# RFC 3339 `date-time`, the meaning of the JSON Schema format, and nothing looser: a
+# client validating with the published schema must accept exactly what the server does.
+# ASCII digits only (`\d` would take any script's digits), `\Z` (`$` lets a newline by).
+# Upper-case T and Z only (RFC 3339 tolerates lower case; phones never send it, and the
+# server's date parsing does not read it).
+_RFC3339_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})\Z"
+)
+_RFC3339_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
 
 @format_checker.checks("date-time", raises=ValueError)
 def _is_datetime(value: object) -> bool:
     if not isinstance(value, str):
         return True
-    if not re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", value):
+    if not _RFC3339_DATE_TIME.match(value):
+        return False  # a time without its offset is ambiguous; other spellings are not RFC 3339
+    date.fromisoformat(value[:10])
+    hour, minute, second = int(value[11:13]), int(value[14:16]), int(value[17:19])
+    offset = value[19:].lstrip(".0123456789")
+    if offset != "Z" and (int(offset[1:3]) > 23 or int(offset[4:6]) > 59):
         return False
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    return parsed.tzinfo is not None  # a time without its offset is ambiguous
+    return hour <= 23 and minute <= 59 and second <= 59
 
 
 @format_checker.checks("date", raises=ValueError)
 def _is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True
-    if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+    if not _RFC3339_DATE.match(value):
         return False
     date.fromisoformat(value)
     return True
 
 
+def _pattern(validator: Any, pattern: str, instance: object, schema: dict) -> Any:
+    """`pattern` as JSON Schema means it (ECMA-262): an unescaped final `$` is the end of
+    the string. Python's `$` also matches before a final newline, which would let
+    "<uuid>\n" through to code that expects a clean UUID or case code."""
+    if not isinstance(instance, str):
+        return
+    source = pattern
+    if source.endswith("$") and not source.endswith("\\$"):
+        source = source[:-1] + r"\Z"
+    if not re.search(source, instance):
+        yield ValidationError(f"does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
 _validators = {
-    key: Draft202012Validator(schema, format_checker=format_checker)
+    key: _Validator(schema, format_checker=format_checker)
     for key, schema in all_schemas().items()
 }
 
@@ -365,9 +394,25 @@ class PlaintextError(ValueError):
         self.message = message
 
 
+# The names the schema itself defines: the only keys a message may repeat. Any other key was
+# made up by the sender and may be content (a name typed where a key belongs).
+_KNOWN_KEYS = frozenset(
+    {"type", "case", "occurred_at", "revises", "fields"}
+    | {item.key for entry_type in ENTRY_TYPES.values() for item in entry_type.fields}
+)
+
+
+def _place(error: Any) -> str:
+    parts = [
+        str(part) if isinstance(part, int) or part in _KNOWN_KEYS else "*"
+        for part in error.absolute_path
+    ]
+    return ".".join(parts) or "entry"
+
+
 def _describe(error: Any) -> str:
     """Where and what, never the submitted value (messages may reach logs and screens)."""
-    place = ".".join(str(part) for part in error.absolute_path) or "entry"
+    place = _place(error)
     reasons = {
         "required": "a required field is missing",
         "additionalProperties": "has a field this entry type does not have",
@@ -392,8 +437,13 @@ def _describe(error: Any) -> str:
         detail = f"is missing {', '.join(missing)}"
     elif error.validator == "additionalProperties":
         allowed = set((error.schema or {}).get("properties", {}))
-        extra = sorted(set(error.instance or {}) - allowed)
-        detail = f"has unknown fields {', '.join(extra)}"
+        extra = set(error.instance or {}) - allowed
+        named = sorted(extra & _KNOWN_KEYS)
+        others = len(extra) - len(named)
+        words = [f"unknown fields {', '.join(named)}"] if named else []
+        if others:
+            words.append(f"{others} unknown field{'s' if others > 1 else ''}")
+        detail = "has " + " and ".join(words)
     return f"{place}: {detail}"
 
 

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from piccolo.engine import engine_finder
+from piccolo.engine.base import Engine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from server.cases.services import assign_new_code, create_case_from_intake
 from server.cases.tables import Case
@@ -49,6 +51,26 @@ class Stored:
 async def existing_digest(entry_id: str) -> str | None:
     row = await Entry.select(Entry.digest).where(Entry.id == uuid.UUID(entry_id)).first()
     return row["digest"] if row else None
+
+
+async def intake_case_code(entry_id: str, author: CurrentUser) -> str | None:
+    """The code of the case this author opened with that intake entry, if any: a retried
+    intake (the phone lost the first answer) learns its code from the `duplicate` answer."""
+    row = (
+        await Case.select(Case.code)
+        .where((Case.intake_entry == uuid.UUID(entry_id)) & (Case.opened_by == author.id))
+        .first()
+    )
+    return row["code"] if row else None
+
+
+def _write_transaction(engine: Engine):
+    """A transaction for writing. On SQLite it takes the write lock at BEGIN: a deferred
+    transaction that reads and then writes fails at once with "database is locked" when
+    another connection wrote in between, instead of waiting its turn."""
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
 
 
 async def _check_case(plaintext: dict, author: CurrentUser) -> dict | None:
@@ -124,7 +146,7 @@ async def store_entry(
     for _attempt in range(5):
         case_code = None
         try:
-            async with engine_finder().transaction():
+            async with _write_transaction(engine_finder()):
                 case_id = case["id"] if case else None
                 if entry_type.case == "new":
                     case_id = plaintext["case"]
@@ -158,7 +180,14 @@ async def store_entry(
         except UNIQUE_VIOLATIONS:
             digest = await existing_digest(envelope.id)
             if digest is not None:
-                return Stored("duplicate" if digest == envelope.digest else "conflict")
+                if digest != envelope.digest:
+                    return Stored("conflict")
+                return Stored("duplicate", await intake_case_code(envelope.id, author))
+            if entry_type.case == "new" and await Case.exists().where(
+                Case.id == uuid.UUID(plaintext["case"])
+            ):
+                # Another intake opened the same case id meanwhile: retrying cannot help.
+                raise EntryError("case_exists", "A case with this id exists already.")
             # Two intakes took the same case code at once: take the next one.
             continue
     raise EntryError("busy", "The server is busy; try again.")

@@ -24,7 +24,7 @@ from server.sealing.keys import ALGORITHM, KeyRing, SealingKey
 
 OAEP = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
 ENVELOPE_FIELDS = ("v", "id", "kid", "alg", "wrapped_key", "iv", "ciphertext")
-B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 class EnvelopeError(ValueError):
@@ -41,7 +41,8 @@ def b64url_encode(data: bytes) -> str:
 
 
 def b64url_decode(text: str) -> bytes:
-    if not isinstance(text, str) or not B64URL.match(text):
+    # fullmatch: `$` would let a trailing newline through, and base64 would then skip it.
+    if not isinstance(text, str) or not B64URL.fullmatch(text):
         raise ValueError("not base64url")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
@@ -86,7 +87,10 @@ def is_uuid4(value: object) -> bool:
         parsed = uuid.UUID(value)
     except ValueError:
         return False
-    return parsed.version == 4 and str(parsed) == value.lower()
+    # Exactly the canonical lower-case form: the id is part of the additional data, and the
+    # stored id (a UUID column) is read back lower-case, so any other spelling would be
+    # stored but could never be opened again.
+    return parsed.version == 4 and str(parsed) == value
 
 
 def parse_envelope(data: object) -> Envelope:

@@ -44,20 +44,24 @@ async def entry_status(request: Request) -> Response:
     raw = request.query_params.get("ids", "")
     ids = [part.strip() for part in raw.split(",") if part.strip()][: MAX_ENTRIES * 5]
     answer: dict[str, str] = {}
-    wanted = []
+    # The answer's keys are the ids exactly as asked (another spelling of a UUID included),
+    # never a key that was not asked.
+    wanted: dict[uuid.UUID, list[str]] = {}
     for entry_id in ids:
         answer[entry_id] = "unknown"
         try:
-            wanted.append(uuid.UUID(entry_id))
+            wanted.setdefault(uuid.UUID(entry_id), []).append(entry_id)
         except ValueError:
             continue
     if wanted:
         # Only this device's own entries: a token reads nothing else.
         rows = await Entry.select(Entry.id, Entry.status).where(
-            Entry.id.is_in(wanted) & (Entry.device == device.id)
+            Entry.id.is_in(list(wanted)) & (Entry.device == device.id)
         )
         for row in rows:
-            answer[str(row["id"])] = row["status"]
+            found = row["id"] if isinstance(row["id"], uuid.UUID) else uuid.UUID(str(row["id"]))
+            for asked in wanted.get(found, []):
+                answer[asked] = row["status"]
     return Response(answer, status_code=200)
 
 

@@ -14,7 +14,7 @@ from server.accounts.sessions import load_user
 from server.audit.services import record
 from server.core.identity import CurrentUser
 from server.entries.definitions import PlaintextError, validate_plaintext
-from server.entries.services import EntryError, existing_digest, store_entry
+from server.entries.services import EntryError, existing_digest, intake_case_code, store_entry
 from server.sealing.envelope import EnvelopeError, parse_envelope, unseal
 from server.sealing.keys import key_ring
 
@@ -77,7 +77,14 @@ async def ingest_one(item: object, author: CurrentUser, device_id: str | None) -
         # A retry of something stored is answered before any decryption work.
         digest = await existing_digest(envelope.id)
         if digest is not None:
-            return {"id": envelope.id, "status": "duplicate" if digest == envelope.digest else "conflict"}
+            if digest != envelope.digest:
+                return {"id": envelope.id, "status": "conflict"}
+            result = {"id": envelope.id, "status": "duplicate"}
+            # A retried intake (the phone lost the first answer) learns its case code here.
+            case_code = await intake_case_code(envelope.id, author)
+            if case_code:
+                result["case_code"] = case_code
+            return result
         opened = open_and_validate(item)
         stored = await store_entry(opened.envelope, opened.plaintext, author, device_id)
         result = {"id": envelope.id, "status": stored.status}
@@ -85,7 +92,8 @@ async def ingest_one(item: object, author: CurrentUser, device_id: str | None) -
             await record("create_entry", author, "entry", envelope.id)
         if stored.case_code:
             result["case_code"] = stored.case_code
-            await record("open_case", author, "case", stored.case_code)
+            if stored.status == "stored":  # a concurrent copy's `duplicate` opened nothing
+                await record("open_case", author, "case", stored.case_code)
         return result
     except (EnvelopeError, PlaintextError, EntryError) as error:
         return _rejected(entry_id, error.code, error.message)
