@@ -25,8 +25,8 @@ from server.entries.routes import router as entries_router
 from server.home.routes import router as home_router
 from server.operations.routes import router as operations_router
 from server.pwa.routes import router as pwa_router
-from server.sealing.routes import router as sealing_router
 from server.sealing.keys import key_ring
+from server.sealing.routes import router as sealing_router
 from server.settings import get_settings, secret_key
 from server.sync.routes import router as sync_router
 

@@ -68,6 +68,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if unexpected:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
             if reporter:
-                reporter.write_line(
-                    f"CI=true: {len(unexpected)} skipped test(s) count as failures"
-                )
+                reporter.write_line(f"CI=true: {len(unexpected)} skipped test(s) count as failures")

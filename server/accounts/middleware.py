@@ -28,9 +28,7 @@ class SessionMiddleware(ASGIMiddleware):
         lambda scope: scope["path"].startswith("/static/") or scope["path"] == "/healthz"
     )
 
-    async def handle(
-        self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp
-    ) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request = Request(scope, receive)
         token = request.cookies.get(session_cookie_name())
         session = await load_session(token) if token else None

@@ -23,8 +23,9 @@ MAX_USERNAME = 64
 MAX_PASSWORD = 1024
 
 
-def _login_page(request: Request, error: str = "", username: str = "", status: int = 200,
-                next_path: str = "/") -> Template:
+def _login_page(
+    request: Request, error: str = "", username: str = "", status: int = 200, next_path: str = "/"
+) -> Template:
     return render(
         request,
         "accounts/login.html",
@@ -49,7 +50,10 @@ async def login(request: Request) -> Template | Response:
     next_path = safe_next(fields.get("next"))
     if not username or not password:
         return _login_page(
-            request, _("Enter your username and your password."), username[:MAX_USERNAME], 400,
+            request,
+            _("Enter your username and your password."),
+            username[:MAX_USERNAME],
+            400,
             next_path,
         )
     if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:

@@ -61,9 +61,7 @@ async def create_user(
             )
         )
     if role not in ROLES:
-        raise AccountError(
-            _("The role must be one of: %(roles)s.", roles=", ".join(ROLES))
-        )
+        raise AccountError(_("The role must be one of: %(roles)s.", roles=", ".join(ROLES)))
     if password_hash is None:
         problem = password_problem(password)
         if problem:
@@ -106,9 +104,7 @@ async def authenticate(username: str, password: str, address: str) -> LoginOutco
         return LoginOutcome(user_id=None)
     await throttle.clear_account(username)
     if needs_rehash(stored_hash):
-        await User.update({User.password_hash: hash_password(password)}).where(
-            User.id == row["id"]
-        )
+        await User.update({User.password_hash: hash_password(password)}).where(User.id == row["id"])
     return LoginOutcome(user_id=row["id"])
 
 

@@ -12,8 +12,8 @@ import hmac
 from urllib.parse import urlsplit
 
 from litestar import Request
-from litestar.exceptions import PermissionDeniedException
 from litestar.enums import ScopeType
+from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -37,9 +37,7 @@ class CSRFMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
     should_bypass_for_scope = staticmethod(lambda scope: scope["path"].startswith("/static/"))
 
-    async def handle(
-        self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp
-    ) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request = Request(scope, receive)
         if request.method in SAFE_METHODS or request.url.path in EXEMPT_PATHS:
             await next_app(scope, receive, send)

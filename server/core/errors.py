@@ -42,9 +42,19 @@ def _message_of(exc: HTTPException) -> str:
     # Litestar's own messages ("Not Found", validation detail) are English and technical;
     # ours are already translated and are passed through.
     detail = exc.detail or ""
-    generic = {"", "Not Found", "Unauthorized", "Forbidden", "Bad Request",
-               "Method Not Allowed", "Request Entity Too Large", "Too Many Requests",
-               "Internal Server Error", "Service Unavailable", "Validation failed"}
+    generic = {
+        "",
+        "Not Found",
+        "Unauthorized",
+        "Forbidden",
+        "Bad Request",
+        "Method Not Allowed",
+        "Request Entity Too Large",
+        "Too Many Requests",
+        "Internal Server Error",
+        "Service Unavailable",
+        "Validation failed",
+    }
     if detail in generic or detail.startswith(("Validation failed", "Missing required")):
         return default_message(exc.status_code)
     return detail

@@ -133,7 +133,7 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(zone) if value.tzinfo else value.replace(tzinfo=zone)
 
 
-def format_date(value: date | datetime | None, format: str = "medium") -> str:  # noqa: A002
+def format_date(value: date | datetime | None, format: str = "medium") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -141,13 +141,13 @@ def format_date(value: date | datetime | None, format: str = "medium") -> str:  
     return babel_format_date(value, format=format, locale=babel_locale())
 
 
-def format_datetime(value: datetime | None, format: str = "medium") -> str:  # noqa: A002
+def format_datetime(value: datetime | None, format: str = "medium") -> str:
     if value is None:
         return ""
     return babel_format_datetime(_local(value), format=format, locale=babel_locale())
 
 
-def format_time(value: datetime | None, format: str = "short") -> str:  # noqa: A002
+def format_time(value: datetime | None, format: str = "short") -> str:
     if value is None:
         return ""
     return babel_format_time(_local(value), format=format, locale=babel_locale())

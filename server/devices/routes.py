@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from litestar import Request, Response, Router, delete, post
+from litestar.params import FromPath
 
 from server.audit.services import record
 from server.core.guards import signed_in
@@ -26,15 +27,19 @@ async def device_register(request: Request) -> Response:
     if not isinstance(name, str) or not name.strip():
         return _error(400, "bad_request", _("Give the device a name."))
     if len(name) > NAME_MAX:
-        return _error(400, "bad_request", _("A device name has at most %(n)s characters.", n=NAME_MAX))
+        return _error(
+            400, "bad_request", _("A device name has at most %(n)s characters.", n=NAME_MAX)
+        )
     user = request.scope["user"]
     device_id, token = await register_device(user.id, name)
     await record("register_device", user, "device", device_id)
     return Response({"device_id": device_id, "token": token}, status_code=201)
 
 
-@delete("/api/v1/devices/{device_id:str}", name="device_revoke", guards=[signed_in], status_code=200)
-async def device_revoke(request: Request, device_id: str) -> Response:
+@delete(
+    "/api/v1/devices/{device_id:str}", name="device_revoke", guards=[signed_in], status_code=200
+)
+async def device_revoke(request: Request, device_id: FromPath[str]) -> Response:
     user = request.scope["user"]
     if not await revoke_device(device_id, user.id, by_admin=user.is_admin):
         return _error(404, "not_found", _("No such device."))

@@ -29,7 +29,9 @@ async def register_device(user_id: int, name: str) -> tuple[str, str]:
     token = secrets.token_urlsafe(32)
     device_id = str(uuid.uuid4())
     await Device.insert(
-        Device(id=device_id, user=user_id, name=name.strip()[:NAME_MAX], token_hash=token_hash(token))
+        Device(
+            id=device_id, user=user_id, name=name.strip()[:NAME_MAX], token_hash=token_hash(token)
+        )
     )
     return device_id, token
 

@@ -30,7 +30,8 @@ TEXT_MAX = 500
 class Field:
     key: str
     label: LazyString
-    kind: str  # text, textarea, integer, date, datetime, choice, choices, boolean, region, cases, answers
+    # text, textarea, integer, date, datetime, choice, choices, boolean, region, cases, answers
+    kind: str
     required: bool = False
     choices: c.ChoiceList | None = None
     clear: bool = False
@@ -83,30 +84,66 @@ CASE_INTAKE = EntryType(
     _l("Open a case for a person you start assisting."),
     "new",
     (
-        Field("given_name", _l("Given name"), "text", max_length=100,
-              hint=_l("Sealed. Leave empty if the person prefers not to say.")),
+        Field(
+            "given_name",
+            _l("Given name"),
+            "text",
+            max_length=100,
+            hint=_l("Sealed. Leave empty if the person prefers not to say."),
+        ),
         Field("family_name", _l("Family name"), "text", max_length=100),
         Field("phone", _l("Phone number"), "text", max_length=40),
         Field("address", _l("Where the person can be reached"), "textarea", max_length=500),
         Field("sex", _l("Sex"), "choice", True, c.SEX, clear=True),
         Field("age_band", _l("Age"), "choice", True, c.AGE_BAND, clear=True),
         Field("citizenship", _l("Citizenship"), "choice", True, c.CITIZENSHIP, clear=True),
-        Field("exploitation", _l("Forms of exploitation"), "choices", False, c.EXPLOITATION,
-              clear=True),
+        Field(
+            "exploitation",
+            _l("Forms of exploitation"),
+            "choices",
+            False,
+            c.EXPLOITATION,
+            clear=True,
+        ),
         Field("means_of_control", _l("Means of control"), "choices", False, c.MEANS_OF_CONTROL),
         Field("recruiter_relation", _l("Recruited by"), "choice", False, c.RECRUITER_RELATION),
-        Field("identification", _l("Identification status"), "choice", True, c.IDENTIFICATION,
-              clear=True),
+        Field(
+            "identification",
+            _l("Identification status"),
+            "choice",
+            True,
+            c.IDENTIFICATION,
+            clear=True,
+        ),
         Field("nrm_referral_on", _l("Referred to the NRM on"), "date", clear=True),
         Field("region", _l("Region"), "region", True, clear=True),
-        Field("consent_assistance", _l("Consent to assistance"), "choice", True, c.CONSENT,
-              clear=True),
-        Field("consent_sharing", _l("Consent to share identity with service providers"),
-              "choice", True, c.CONSENT, clear=True),
-        Field("consent_statistics", _l("Consent to anonymised statistics"), "choice", True,
-              c.CONSENT, clear=True),
-        Field("consent_manner", _l("How consent was given"), "choice", False, c.CONSENT_MANNER,
-              clear=True),
+        Field(
+            "consent_assistance", _l("Consent to assistance"), "choice", True, c.CONSENT, clear=True
+        ),
+        Field(
+            "consent_sharing",
+            _l("Consent to share identity with service providers"),
+            "choice",
+            True,
+            c.CONSENT,
+            clear=True,
+        ),
+        Field(
+            "consent_statistics",
+            _l("Consent to anonymised statistics"),
+            "choice",
+            True,
+            c.CONSENT,
+            clear=True,
+        ),
+        Field(
+            "consent_manner",
+            _l("How consent was given"),
+            "choice",
+            False,
+            c.CONSENT_MANNER,
+            clear=True,
+        ),
         NOTES,
     ),
 )
@@ -132,13 +169,30 @@ ACCOMPANIMENT = EntryType(
     (
         Field("institution", _l("Institution"), "choice", True, c.INSTITUTION, clear=True),
         Field("hearing_type", _l("Hearing"), "choice", True, c.HEARING_TYPE, clear=True),
-        Field("rights_respected", _l("Were the person's rights respected?"), "choice", True,
-              c.YES_NO_UNKNOWN, clear=True),
-        Field("secondary_victimisation", _l("Signs of secondary victimisation"), "choice", True,
-              c.YES_NO_UNKNOWN, clear=True),
+        Field(
+            "rights_respected",
+            _l("Were the person's rights respected?"),
+            "choice",
+            True,
+            c.YES_NO_UNKNOWN,
+            clear=True,
+        ),
+        Field(
+            "secondary_victimisation",
+            _l("Signs of secondary victimisation"),
+            "choice",
+            True,
+            c.YES_NO_UNKNOWN,
+            clear=True,
+        ),
         Field("outcome", _l("Outcome"), "textarea", max_length=2000),
-        Field("next_hearing_at", _l("Next hearing"), "datetime", clear=True,
-              hint=_l("You will be reminded the evening before and two hours before.")),
+        Field(
+            "next_hearing_at",
+            _l("Next hearing"),
+            "datetime",
+            clear=True,
+            hint=_l("You will be reminded the evening before and two hours before."),
+        ),
         NOTES,
     ),
 )
@@ -152,8 +206,13 @@ REFERRAL = EntryType(
         Field("service_type", _l("Service"), "choice", True, c.SERVICE_TYPE, clear=True),
         Field("provider", _l("Provider"), "text", True, max_length=200),
         Field("status", _l("Status"), "choice", True, c.REFERRAL_STATUS, clear=True),
-        Field("identity_shared", _l("Identity shared with the provider"), "boolean", clear=True,
-              hint=_l("Only with the person's consent to sharing.")),
+        Field(
+            "identity_shared",
+            _l("Identity shared with the provider"),
+            "boolean",
+            clear=True,
+            hint=_l("Only with the person's consent to sharing."),
+        ),
         Field("follow_up_on", _l("Follow up on"), "date", clear=True),
         NOTES,
     ),
@@ -165,11 +224,19 @@ RISK_ASSESSMENT = EntryType(
     _l("Assess or reassess a person's risk with the current instrument."),
     "required",
     (
-        Field("instrument", _l("Instrument version"), "text", True, max_length=40, clear=True,
-              widget="instrument"),
+        Field(
+            "instrument",
+            _l("Instrument version"),
+            "text",
+            True,
+            max_length=40,
+            clear=True,
+            widget="instrument",
+        ),
         Field("answers", _l("Answers"), "answers", True, widget="instrument"),
-        Field("override_level", _l("Override the level"), "choice", False, c.RISK_LEVEL,
-              clear=True),
+        Field(
+            "override_level", _l("Override the level"), "choice", False, c.RISK_LEVEL, clear=True
+        ),
         Field("override_reason", _l("Reason for the override"), "textarea", max_length=2000),
         NOTES,
     ),
@@ -185,12 +252,30 @@ TRAINING = EntryType(
         Field("audience", _l("Audience"), "choice", True, c.TRAINING_AUDIENCE, clear=True),
         Field("region", _l("Region"), "region", True, clear=True),
         Field("place", _l("Place"), "text", max_length=200),
-        Field("participants_female", _l("Participants: women"), "integer", True, clear=True,
-              maximum=10_000),
-        Field("participants_male", _l("Participants: men"), "integer", True, clear=True,
-              maximum=10_000),
-        Field("participants_other", _l("Participants: other or not stated"), "integer", False,
-              clear=True, maximum=10_000),
+        Field(
+            "participants_female",
+            _l("Participants: women"),
+            "integer",
+            True,
+            clear=True,
+            maximum=10_000,
+        ),
+        Field(
+            "participants_male",
+            _l("Participants: men"),
+            "integer",
+            True,
+            clear=True,
+            maximum=10_000,
+        ),
+        Field(
+            "participants_other",
+            _l("Participants: other or not stated"),
+            "integer",
+            False,
+            clear=True,
+            maximum=10_000,
+        ),
         NOTES,
     ),
 )
@@ -218,8 +303,12 @@ SYSTEMIC_PROBLEM = EntryType(
         Field("kind", _l("Kind of problem"), "choice", True, c.PROBLEM_KIND, clear=True),
         Field("description", _l("Description"), "textarea", True, max_length=5000),
         Field("proposed_solution", _l("Proposed solution"), "textarea", True, max_length=5000),
-        Field("linked_cases", _l("Linked cases"), "cases",
-              hint=_l("Case codes only; they are never named in reports.")),
+        Field(
+            "linked_cases",
+            _l("Linked cases"),
+            "cases",
+            hint=_l("Case codes only; they are never named in reports."),
+        ),
         NOTES,
     ),
 )
@@ -240,6 +329,7 @@ ENTRY_TYPES: dict[str, EntryType] = {
 
 
 # --- JSON Schema ---------------------------------------------------------------------------
+
 
 def _all_regions() -> list[str]:
     return region_names("MD") + region_names("XK")
@@ -382,8 +472,7 @@ def _pattern(validator: Any, pattern: str, instance: object, schema: dict) -> An
 _Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
 
 _validators = {
-    key: _Validator(schema, format_checker=format_checker)
-    for key, schema in all_schemas().items()
+    key: _Validator(schema, format_checker=format_checker) for key, schema in all_schemas().items()
 }
 
 

@@ -31,7 +31,9 @@ async def rotate_keys(ring: KeyRing | None = None) -> tuple[str, int]:
         for row in rows:
             old_key = ring.get(row["key_kid"])
             if old_key is None:
-                raise RuntimeError(f"entry {row['id']} is wrapped to a missing key {row['key_kid']}")
+                raise RuntimeError(
+                    f"entry {row['id']} is wrapped to a missing key {row['key_kid']}"
+                )
             content_key = unwrap_key(b64url_decode(row["wrapped_key"]), old_key)
             wrapped = public_key.encrypt(content_key, OAEP)
             # Only this row, and only if nobody re-wrapped it meanwhile.

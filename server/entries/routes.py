@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Request, Router, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
 
 from server.audit.services import record
@@ -38,7 +39,7 @@ async def capture_menu(request: Request) -> Template:
 
 
 @get("/capture/{type_key:str}", name="capture_form", guards=[role_in("coordinator", "shelter")])
-async def capture_form(request: Request, type_key: str) -> Template:
+async def capture_form(request: Request, type_key: FromPath[str]) -> Template:
     entry_type = ENTRY_TYPES.get(type_key)
     if entry_type is None or request.scope["user"].role not in entry_type.roles:
         raise NotFoundException(_("There is no such form."))
@@ -58,7 +59,7 @@ async def capture_form(request: Request, type_key: str) -> Template:
 
 
 @get("/entries/{entry_id:str}", name="entry_page", guards=[signed_in])
-async def entry_page(request: Request, entry_id: str) -> Template:
+async def entry_page(request: Request, entry_id: FromPath[str]) -> Template:
     user = request.scope["user"]
     row = await visible_entry(
         user,
@@ -89,6 +90,4 @@ async def entry_page(request: Request, entry_id: str) -> Template:
     )
 
 
-router = Router(
-    path="/", route_handlers=[entry_schemas, capture_menu, capture_form, entry_page]
-)
+router = Router(path="/", route_handlers=[entry_schemas, capture_menu, capture_form, entry_page])

@@ -177,7 +177,7 @@ async def store_entry(
                     )
                 )
             return Stored("stored", case_code)
-        except UNIQUE_VIOLATIONS:
+        except UNIQUE_VIOLATIONS as violation:
             digest = await existing_digest(envelope.id)
             if digest is not None:
                 if digest != envelope.digest:
@@ -187,7 +187,9 @@ async def store_entry(
                 Case.id == uuid.UUID(plaintext["case"])
             ):
                 # Another intake opened the same case id meanwhile: retrying cannot help.
-                raise EntryError("case_exists", "A case with this id exists already.")
+                raise EntryError(
+                    "case_exists", "A case with this id exists already."
+                ) from violation
             # Two intakes took the same case code at once: take the next one.
             continue
     raise EntryError("busy", "The server is busy; try again.")

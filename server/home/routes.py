@@ -25,7 +25,11 @@ async def open_cases(user: CurrentUser) -> list[dict]:
 
 async def recent_entries(user: CurrentUser, status: str | None = None) -> list[dict]:
     query = Entry.select(
-        Entry.id, Entry.type, Entry.status, Entry.occurred_at, Entry.case.code,
+        Entry.id,
+        Entry.type,
+        Entry.status,
+        Entry.occurred_at,
+        Entry.case.code,
         Entry.author.username,
     )
     if user.role == "coordinator":

@@ -30,4 +30,6 @@ def region_names(country: str) -> list[str]:
 
 
 def time_zone(country: str) -> str:
-    return reference(country).get("time_zone", "Europe/Chisinau" if country == "MD" else "Europe/Belgrade")
+    return reference(country).get(
+        "time_zone", "Europe/Chisinau" if country == "MD" else "Europe/Belgrade"
+    )

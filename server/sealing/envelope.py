@@ -22,7 +22,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from server.sealing.keys import ALGORITHM, KeyRing, SealingKey
 
-OAEP = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+OAEP = padding.OAEP(
+    mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
+)
 ENVELOPE_FIELDS = ("v", "id", "kid", "alg", "wrapped_key", "iv", "ciphertext")
 B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
@@ -74,7 +76,13 @@ class Envelope:
     def digest(self) -> str:
         """What makes two envelopes "the same bytes": their sealed parts, not the JSON layout."""
         hasher = hashlib.sha256()
-        for part in (self.id.encode(), self.kid.encode(), self.wrapped_key, self.iv, self.ciphertext):
+        for part in (
+            self.id.encode(),
+            self.kid.encode(),
+            self.wrapped_key,
+            self.iv,
+            self.ciphertext,
+        ):
             hasher.update(len(part).to_bytes(4, "big"))
             hasher.update(part)
         return hasher.hexdigest()
@@ -127,7 +135,9 @@ def unwrap_key(envelope_wrapped_key: bytes, key: SealingKey) -> bytes:
     try:
         content_key = key.private_key.decrypt(envelope_wrapped_key, OAEP)
     except ValueError as error:
-        raise EnvelopeError("unseal_failed", "The wrapped key does not open with our key.") from error
+        raise EnvelopeError(
+            "unseal_failed", "The wrapped key does not open with our key."
+        ) from error
     if len(content_key) != 32:
         raise EnvelopeError("unseal_failed", "The wrapped key is not a 32-byte AES key.")
     return content_key
@@ -149,7 +159,9 @@ def unseal(envelope: Envelope, ring: KeyRing, wrapping_kid: str | None = None) -
     rotation it differs from the envelope's kid, which stays in the additional data)."""
     key = ring.get(wrapping_kid or envelope.kid)
     if key is None:
-        raise EnvelopeError("unknown_key", "The envelope is sealed to a key this server does not have.")
+        raise EnvelopeError(
+            "unknown_key", "The envelope is sealed to a key this server does not have."
+        )
     return open_with_key(envelope, unwrap_key(envelope.wrapped_key, key), envelope.kid)
 
 

@@ -58,7 +58,9 @@ def open_and_validate(item: object) -> Opened:
     try:
         plaintext = json.loads(plaintext_bytes.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
-        raise PlaintextError("invalid_plaintext", "The sealed content is not UTF-8 JSON.") from error
+        raise PlaintextError(
+            "invalid_plaintext", "The sealed content is not UTF-8 JSON."
+        ) from error
     return Opened(envelope, validate_plaintext(plaintext))
 
 
@@ -105,5 +107,10 @@ async def ingest_one(item: object, author: CurrentUser, device_id: str | None) -
 async def ingest_batch(items: list, user_id: int, device_id: str | None) -> list[dict]:
     author = await load_user(user_id)
     if author is None:
-        return [_rejected(i.get("id") if isinstance(i, dict) else None, "forbidden", "Account disabled.") for i in items]
+        return [
+            _rejected(
+                i.get("id") if isinstance(i, dict) else None, "forbidden", "Account disabled."
+            )
+            for i in items
+        ]
     return [await ingest_one(item, author, device_id) for item in items]

@@ -58,6 +58,8 @@ def browser_context_args(browser_context_args: dict, live_server: LiveServer) ->
 def console_errors(page) -> list[str]:
     """Errors the page logs (a CSP violation shows up here)."""
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors

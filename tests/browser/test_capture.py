@@ -10,6 +10,7 @@ from server.entries.definitions import ENTRY_TYPES
 from server.entries.services import ENVELOPE_COLUMNS, open_entry
 from server.entries.tables import Entry
 from tests.support.accounts import PASSWORD, make_user
+from tests.support.browser_storage import DUMP_STORAGE
 from tests.support.run import run
 
 
@@ -66,25 +67,14 @@ def test_case_intake_then_every_entry_type(page: Page, console_errors: list[str]
     for row in rows:
         plaintext = open_entry(row)
         assert plaintext["type"] == row["type"]
-        assert plaintext["fields"]["notes"] == f"MARKER-{row['type'] if row['type'] != 'case_intake' else 'intake'} notes"
+        assert (
+            plaintext["fields"]["notes"]
+            == f"MARKER-{row['type'] if row['type'] != 'case_intake' else 'intake'} notes"
+        )
         assert row["status"] == "submitted"
 
     # The outbox holds nothing once everything is sent; no plaintext anywhere in storage.
-    leftovers = page.evaluate(
-        """async () => {
-            const dump = [];
-            const dbs = await indexedDB.databases();
-            for (const info of dbs) {
-                const db = await new Promise((ok, ko) => { const r = indexedDB.open(info.name); r.onsuccess = () => ok(r.result); r.onerror = () => ko(r.error); });
-                for (const name of db.objectStoreNames) {
-                    const rows = await new Promise((ok) => { const r = db.transaction(name).objectStore(name).getAll(); r.onsuccess = () => ok(r.result); });
-                    dump.push(JSON.stringify(rows));
-                }
-            }
-            dump.push(JSON.stringify(localStorage), JSON.stringify(sessionStorage));
-            return dump.join("\\n");
-        }"""
-    )
+    leftovers = page.evaluate(DUMP_STORAGE)
     assert "MARKER" not in leftovers
 
     # The supervisor of the team reads an entry unsealed; another team's supervisor gets 404.

@@ -118,6 +118,7 @@ def open_case(user_id: int, **fields: Any) -> tuple[str, str]:
 
 # --- Through HTTP ----------------------------------------------------------------------------
 
+
 def register_device(client: Any, csrf_token: str, name: str = "Test phone") -> tuple[str, str]:
     """Register a device for the logged-in user of `client`: returns (device id, token)."""
     response = client.post(

@@ -39,7 +39,9 @@ class LiveServer:
                 self.process.wait()
 
 
-def start_server(log_dir: Path, port: int | None = None, extra_env: dict | None = None) -> LiveServer:
+def start_server(
+    log_dir: Path, port: int | None = None, extra_env: dict | None = None
+) -> LiveServer:
     port = port or free_port()
     env = os.environ.copy()
     env.update(extra_env or {})

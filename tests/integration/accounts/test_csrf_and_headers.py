@@ -124,7 +124,8 @@ def test_language_switch_keeps_the_choice_on_the_account(client):
     make_user("ion", language="en")
     token = log_in(client, "ion")
     response = client.post(
-        "/language", data={"language": "ru", "next": "/", "_csrf_token": token},
+        "/language",
+        data={"language": "ru", "next": "/", "_csrf_token": token},
         follow_redirects=False,
     )
     assert response.status_code == 303

@@ -8,8 +8,8 @@ import uuid
 from litestar.testing import TestClient
 
 from server.cases.tables import Case
-from server.entries.tables import Entry
 from server.devices.services import register_device
+from server.entries.tables import Entry
 from tests.integration.sync.conftest import Phone, phone_for
 from tests.support.accounts import make_user
 from tests.support.entries import bearer, new_id, plaintext, sealed_envelope, submit, sync
@@ -36,7 +36,9 @@ def test_moldova_intakes_get_md_codes_in_sequence(client: TestClient, phone: Pho
     assert row["status"] == "open"
 
 
-def test_the_year_of_the_code_is_the_year_the_intake_happened(client: TestClient, phone: Phone) -> None:
+def test_the_year_of_the_code_is_the_year_the_intake_happened(
+    client: TestClient, phone: Phone
+) -> None:
     _e, result = intake_via(client, phone.token, occurred_at="2026-01-02T08:00:00+02:00")
     assert result["case_code"] == "MD-2026-0001"
     _e, result = intake_via(client, phone.token)
@@ -53,10 +55,14 @@ def test_a_kosovo_team_gets_xk_codes(client: TestClient) -> None:
 
 def test_the_countries_number_independently(client: TestClient, phone: Phone) -> None:
     kosovo = make_user("arta", team="Ekipi Prishtinë", country="XK", regions=("Prishtinë",))
-    assert submit(kosovo, plaintext("case_intake", region="Prishtinë"))["case_code"] == "XK-2025-0001"
+    assert (
+        submit(kosovo, plaintext("case_intake", region="Prishtinë"))["case_code"] == "XK-2025-0001"
+    )
     _e, result = intake_via(client, phone.token)
     assert result["case_code"] == "MD-2025-0001"
-    assert submit(kosovo, plaintext("case_intake", region="Prishtinë"))["case_code"] == "XK-2025-0002"
+    assert (
+        submit(kosovo, plaintext("case_intake", region="Prishtinë"))["case_code"] == "XK-2025-0002"
+    )
 
 
 def test_later_entries_name_the_case_by_uuid_or_code(client: TestClient, phone: Phone) -> None:
@@ -66,7 +72,9 @@ def test_later_entries_name_the_case_by_uuid_or_code(client: TestClient, phone: 
         sealed_envelope(plaintext("visit", case_id)),
         sealed_envelope(plaintext("visit", code)),
         sealed_envelope(plaintext("referral", code, follow_up_on="2025-08-01")),
-        sealed_envelope(plaintext("accompaniment", case_id, next_hearing_at="2025-09-01T09:00:00+03:00")),
+        sealed_envelope(
+            plaintext("accompaniment", case_id, next_hearing_at="2025-09-01T09:00:00+03:00")
+        ),
         sealed_envelope(plaintext("risk_assessment", code)),
         sealed_envelope(plaintext("systemic_problem", None, linked_cases=[code, case_id])),
     ]
@@ -81,29 +89,40 @@ def test_an_entry_may_use_the_new_case_uuid_in_the_same_batch_before_knowing_the
 ) -> None:
     intake = plaintext("case_intake")
     visit = plaintext("visit", intake["case"])
-    results = sync(client, phone.token, [sealed_envelope(intake), sealed_envelope(visit)]).json()["results"]
+    results = sync(client, phone.token, [sealed_envelope(intake), sealed_envelope(visit)]).json()[
+        "results"
+    ]
     assert [r["status"] for r in results] == ["stored", "stored"]
     assert results[0]["case_code"] == "MD-2025-0001"
     assert "case_code" not in results[1]
 
 
-def test_an_entry_before_its_intake_arrives_is_unknown_case(client: TestClient, phone: Phone) -> None:
+def test_an_entry_before_its_intake_arrives_is_unknown_case(
+    client: TestClient, phone: Phone
+) -> None:
     intake = plaintext("case_intake")
     visit = plaintext("visit", intake["case"])
-    results = sync(client, phone.token, [sealed_envelope(visit), sealed_envelope(intake)]).json()["results"]
+    results = sync(client, phone.token, [sealed_envelope(visit), sealed_envelope(intake)]).json()[
+        "results"
+    ]
     assert [r["status"] for r in results] == ["rejected", "stored"]
     assert results[0]["error"]["code"] == "unknown_case"
 
 
 # --- GET /api/v1/entries/status ------------------------------------------------------------
 
+
 def status(client: TestClient, token: str, ids: list[str]) -> dict:
-    response = client.get("/api/v1/entries/status", params={"ids": ",".join(ids)}, headers=bearer(token))
+    response = client.get(
+        "/api/v1/entries/status", params={"ids": ",".join(ids)}, headers=bearer(token)
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def test_status_answers_submitted_for_this_device_s_own_entries(client: TestClient, phone: Phone) -> None:
+def test_status_answers_submitted_for_this_device_s_own_entries(
+    client: TestClient, phone: Phone
+) -> None:
     envelopes = [sealed_envelope(plaintext("training", None)) for _ in range(3)]
     sync(client, phone.token, envelopes)
     ids = [e["id"] for e in envelopes]
@@ -146,7 +165,9 @@ def test_status_is_unknown_for_other_devices_entries(client: TestClient, phone: 
     assert status(client, stranger_token, ids)[mine["id"]] == "unknown"
 
 
-def test_status_is_unknown_for_garbage_and_never_stored_ids(client: TestClient, phone: Phone) -> None:
+def test_status_is_unknown_for_garbage_and_never_stored_ids(
+    client: TestClient, phone: Phone
+) -> None:
     mine = sealed_envelope(plaintext("training", None))
     sync(client, phone.token, [mine])
     garbage = ["not-a-uuid", "12", "'; DROP TABLE entry; --", "MD-2025-0001", new_id()]
@@ -161,7 +182,10 @@ def test_status_answers_exactly_the_ids_asked(client: TestClient, phone: Phone) 
     # Another spelling of a stored id answers under that spelling, and adds no other key.
     assert status(client, phone.token, [upper]) == {upper: "submitted"}
     assert status(client, phone.token, [f" {mine['id']} "]) == {mine["id"]: "submitted"}
-    assert status(client, phone.token, [mine["id"], upper]) == {mine["id"]: "submitted", upper: "submitted"}
+    assert status(client, phone.token, [mine["id"], upper]) == {
+        mine["id"]: "submitted",
+        upper: "submitted",
+    }
 
 
 def test_status_without_ids_is_empty(client: TestClient, phone: Phone) -> None:

@@ -63,10 +63,20 @@ def case_for(entry_type: str) -> str | None:
 
 
 def test_every_entry_type_is_published_to_anyone(schemas: dict) -> None:
-    assert set(schemas) == set(ENTRY_TYPES) == {
-        "case_intake", "visit", "accompaniment", "referral", "risk_assessment",
-        "training", "supervision", "systemic_problem",
-    }
+    assert (
+        set(schemas)
+        == set(ENTRY_TYPES)
+        == {
+            "case_intake",
+            "visit",
+            "accompaniment",
+            "referral",
+            "risk_assessment",
+            "training",
+            "supervision",
+            "systemic_problem",
+        }
+    )
 
 
 @pytest.mark.parametrize("entry_type", ENTRY_TYPE_KEYS)
@@ -81,7 +91,9 @@ def test_each_schema_is_valid_json_schema_2020_12(schemas: dict, entry_type: str
 
 
 @pytest.mark.parametrize("entry_type", ENTRY_TYPE_KEYS)
-def test_a_valid_plaintext_of_each_type_validates_against_it(schemas: dict, entry_type: str) -> None:
+def test_a_valid_plaintext_of_each_type_validates_against_it(
+    schemas: dict, entry_type: str
+) -> None:
     validator = Draft202012Validator(schemas[entry_type], format_checker=reference_format_checker())
     entry = plaintext(entry_type, case_for(entry_type), notes="Notes")
     assert list(validator.iter_errors(entry)) == []
@@ -92,14 +104,18 @@ def test_the_special_fields_of_the_contract_are_there(schemas: dict) -> None:
     def field(entry_type: str, key: str) -> dict:
         return schemas[entry_type]["properties"]["fields"]["properties"][key]
 
-    validator = Draft202012Validator(schemas["accompaniment"], format_checker=reference_format_checker())
+    validator = Draft202012Validator(
+        schemas["accompaniment"], format_checker=reference_format_checker()
+    )
     for value in (None, "2025-09-01T09:00:00+03:00"):
         assert validator.is_valid(plaintext("accompaniment", CASE_ID, next_hearing_at=value))
     assert field("referral", "follow_up_on")
     for key in ("instrument", "answers", "override_level", "override_reason"):
         assert field("risk_assessment", key)
     # An intake opens a case by a fresh UUID; a caseless type has a null case.
-    assert not Draft202012Validator(schemas["case_intake"]).is_valid(plaintext("case_intake", "MD-2025-0001"))
+    assert not Draft202012Validator(schemas["case_intake"]).is_valid(
+        plaintext("case_intake", "MD-2025-0001")
+    )
     assert not Draft202012Validator(schemas["training"]).is_valid(plaintext("training", CASE_ID))
 
 
@@ -112,12 +128,26 @@ def examples() -> list[tuple[str, str, dict]]:
 
     add("valid visit", plaintext("visit", CASE_ID))
     add("valid visit by code", plaintext("visit", "XK-2025-0003"))
-    add("valid intake, optional nulls", plaintext("case_intake", nrm_referral_on=None, exploitation=None))
-    add("valid hearing in UTC", plaintext("accompaniment", CASE_ID, next_hearing_at="2025-09-01T07:00:00Z"))
-    add("valid fraction of a second", plaintext("visit", CASE_ID, occurred_at="2025-07-03T10:00:00.250+03:00"))
+    add(
+        "valid intake, optional nulls",
+        plaintext("case_intake", nrm_referral_on=None, exploitation=None),
+    )
+    add(
+        "valid hearing in UTC",
+        plaintext("accompaniment", CASE_ID, next_hearing_at="2025-09-01T07:00:00Z"),
+    )
+    add(
+        "valid fraction of a second",
+        plaintext("visit", CASE_ID, occurred_at="2025-07-03T10:00:00.250+03:00"),
+    )
     add("valid revision", plaintext("visit", CASE_ID, revises=str(uuid.uuid4())))
-    add("valid linked cases", plaintext("systemic_problem", None, linked_cases=["MD-2025-0001", CASE_ID]))
-    add("valid answers", plaintext("risk_assessment", CASE_ID, answers={"d1.q1": "yes", "d2.q3": 2}))
+    add(
+        "valid linked cases",
+        plaintext("systemic_problem", None, linked_cases=["MD-2025-0001", CASE_ID]),
+    )
+    add(
+        "valid answers", plaintext("risk_assessment", CASE_ID, answers={"d1.q1": "yes", "d2.q3": 2})
+    )
 
     missing = plaintext("visit", CASE_ID)
     del missing["fields"]["purpose"]
@@ -134,10 +164,21 @@ def examples() -> list[tuple[str, str, dict]]:
     add("bad enum", plaintext("visit", CASE_ID, place="garden"))
     add("bad region", plaintext("supervision", None, region="Atlantis"))
     add("date-time without offset", plaintext("visit", CASE_ID, occurred_at="2025-07-03T10:00:00"))
-    add("date-time without seconds", plaintext("visit", CASE_ID, occurred_at="2025-07-03T10:00+03:00"))
-    add("date-time with a space", plaintext("visit", CASE_ID, occurred_at="2025-07-03 10:00:00+03:00"))
-    add("offset without colon", plaintext("accompaniment", CASE_ID, next_hearing_at="2025-09-01T09:00:00+0300"))
-    add("impossible date-time", plaintext("visit", CASE_ID, occurred_at="2025-02-30T10:00:00+03:00"))
+    add(
+        "date-time without seconds",
+        plaintext("visit", CASE_ID, occurred_at="2025-07-03T10:00+03:00"),
+    )
+    add(
+        "date-time with a space",
+        plaintext("visit", CASE_ID, occurred_at="2025-07-03 10:00:00+03:00"),
+    )
+    add(
+        "offset without colon",
+        plaintext("accompaniment", CASE_ID, next_hearing_at="2025-09-01T09:00:00+0300"),
+    )
+    add(
+        "impossible date-time", plaintext("visit", CASE_ID, occurred_at="2025-02-30T10:00:00+03:00")
+    )
     add("impossible date", plaintext("referral", CASE_ID, follow_up_on="2025-13-01"))
     add("notes too long", plaintext("visit", CASE_ID, notes="x" * (NOTES_MAX + 1)))
     add("valid notes at the limit", plaintext("visit", CASE_ID, notes="x" * NOTES_MAX))
@@ -156,7 +197,9 @@ def examples() -> list[tuple[str, str, dict]]:
     return items
 
 
-@pytest.mark.parametrize(("label", "entry_type", "entry"), examples(), ids=[e[0] for e in examples()])
+@pytest.mark.parametrize(
+    ("label", "entry_type", "entry"), examples(), ids=[e[0] for e in examples()]
+)
 def test_the_server_agrees_with_the_published_schema(
     schemas: dict, label: str, entry_type: str, entry: dict
 ) -> None:

@@ -32,11 +32,13 @@ def b64url_decode(text: str) -> bytes:
 def seal_by_hand(public_key: rsa.RSAPublicKey, kid: str, entry_id: str, plaintext: dict) -> dict:
     content_key = os.urandom(32)
     iv = os.urandom(12)
-    aad = f"alongside/v1|{entry_id}|{kid}".encode("utf-8")
+    aad = f"alongside/v1|{entry_id}|{kid}".encode()
     ciphertext = AESGCM(content_key).encrypt(iv, json.dumps(plaintext).encode("utf-8"), aad)
     wrapped_key = public_key.encrypt(
         content_key,
-        padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None),
+        padding.OAEP(
+            mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
+        ),
     )
     return {
         "v": 1,
@@ -122,12 +124,16 @@ def test_an_envelope_sealed_without_our_code_is_stored(client: TestClient, phone
     }
     second = seal_by_hand(public_key, kid, str(uuid.uuid4()), visit)
     response = client.post(
-        "/api/v1/sync", json={"entries": [second]}, headers={"Authorization": f"Bearer {phone.token}"}
+        "/api/v1/sync",
+        json={"entries": [second]},
+        headers={"Authorization": f"Bearer {phone.token}"},
     )
     assert response.json()["results"][0]["status"] == "stored"
 
 
-def test_the_envelope_of_a_foreign_client_must_bind_its_own_id(client: TestClient, phone: Phone) -> None:
+def test_the_envelope_of_a_foreign_client_must_bind_its_own_id(
+    client: TestClient, phone: Phone
+) -> None:
     kid, public_key = published_key(client)
     entry_id = str(uuid.uuid4())
     plaintext = {
@@ -146,7 +152,9 @@ def test_the_envelope_of_a_foreign_client_must_bind_its_own_id(client: TestClien
     envelope = seal_by_hand(public_key, kid, str(uuid.uuid4()), plaintext)
     envelope["id"] = entry_id  # sealed with the additional data of another id
     response = client.post(
-        "/api/v1/sync", json={"entries": [envelope]}, headers={"Authorization": f"Bearer {phone.token}"}
+        "/api/v1/sync",
+        json={"entries": [envelope]},
+        headers={"Authorization": f"Bearer {phone.token}"},
     )
     [result] = response.json()["results"]
     assert result["status"] == "rejected"

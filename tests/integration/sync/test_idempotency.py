@@ -19,7 +19,9 @@ from tests.support.run import run
 
 
 def stored_row(entry_id: str) -> dict:
-    return run(Entry.select(*ENVELOPE_COLUMNS, Entry.digest).where(Entry.id == uuid.UUID(entry_id)).first())
+    return run(
+        Entry.select(*ENVELOPE_COLUMNS, Entry.digest).where(Entry.id == uuid.UUID(entry_id)).first()
+    )
 
 
 def test_the_same_envelope_twice_is_stored_then_duplicate(client: TestClient, phone: Phone) -> None:
@@ -94,7 +96,10 @@ def test_a_retried_intake_still_learns_its_case_code(client: TestClient, phone: 
 def gather_ingest(batches: list[list[dict]], user_ids: list[int]) -> list[list[dict]]:
     async def together() -> list[list[dict]]:
         return await asyncio.gather(
-            *(ingest_batch(batch, user_id, None) for batch, user_id in zip(batches, user_ids, strict=True))
+            *(
+                ingest_batch(batch, user_id, None)
+                for batch, user_id in zip(batches, user_ids, strict=True)
+            )
         )
 
     return run(together())
@@ -147,7 +152,9 @@ def test_concurrent_intakes_of_the_same_new_case_under_different_ids() -> None:
     intake = plaintext("case_intake")
     first, second = sealed_envelope(intake), sealed_envelope(intake)
     outcomes = gather_ingest([[first], [second]], [user_id, user_id])
-    results = sorted((batch[0]["status"], batch[0].get("error", {}).get("code")) for batch in outcomes)
+    results = sorted(
+        (batch[0]["status"], batch[0].get("error", {}).get("code")) for batch in outcomes
+    )
     assert results == [("rejected", "case_exists"), ("stored", None)], outcomes
     assert run(Case.count()) == 1
     assert run(Entry.count()) == 1

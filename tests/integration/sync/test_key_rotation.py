@@ -62,7 +62,9 @@ def test_rotation_rewraps_and_everything_stays_readable(client: TestClient, phon
     assert "Maria" in client.get(f"/entries/{envelopes[0]['id']}").text
 
 
-def test_phones_may_still_seal_to_the_old_key_after_a_rotation(client: TestClient, phone: Phone) -> None:
+def test_phones_may_still_seal_to_the_old_key_after_a_rotation(
+    client: TestClient, phone: Phone
+) -> None:
     old_envelope = sealed_envelope(plaintext("training", None, topic="Sealed offline, sent late"))
     new_kid, _count = run(rotate_keys())
     assert old_envelope["kid"] != new_kid

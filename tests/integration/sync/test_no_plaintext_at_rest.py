@@ -34,20 +34,55 @@ def entries_full_of_markers(case_id: str) -> tuple[list[dict], list[dict]]:
     )
     valid = [
         intake,
-        plaintext("visit", case_id, purpose=marker("purpose"), outcome=marker("visit-outcome"),
-                  notes=marker("notes-visit")),
-        plaintext("accompaniment", case_id, outcome=marker("acc-outcome"), notes=marker("notes-acc"),
-                  next_hearing_at="2025-09-01T09:00:00+03:00"),
-        plaintext("referral", case_id, provider=marker("provider"), notes=marker("notes-referral"),
-                  follow_up_on="2025-08-01"),
-        plaintext("risk_assessment", case_id, answers={"d1.q1": marker("answer")},
-                  override_level="high", override_reason=marker("override-reason"),
-                  notes=marker("notes-risk")),
-        plaintext("training", None, topic=marker("training-topic"), place=marker("training-place"),
-                  notes=marker("notes-training")),
-        plaintext("supervision", None, topic=marker("supervision-topic"), notes=marker("notes-supervision")),
-        plaintext("systemic_problem", None, description=marker("description"),
-                  proposed_solution=marker("solution"), notes=marker("notes-problem")),
+        plaintext(
+            "visit",
+            case_id,
+            purpose=marker("purpose"),
+            outcome=marker("visit-outcome"),
+            notes=marker("notes-visit"),
+        ),
+        plaintext(
+            "accompaniment",
+            case_id,
+            outcome=marker("acc-outcome"),
+            notes=marker("notes-acc"),
+            next_hearing_at="2025-09-01T09:00:00+03:00",
+        ),
+        plaintext(
+            "referral",
+            case_id,
+            provider=marker("provider"),
+            notes=marker("notes-referral"),
+            follow_up_on="2025-08-01",
+        ),
+        plaintext(
+            "risk_assessment",
+            case_id,
+            answers={"d1.q1": marker("answer")},
+            override_level="high",
+            override_reason=marker("override-reason"),
+            notes=marker("notes-risk"),
+        ),
+        plaintext(
+            "training",
+            None,
+            topic=marker("training-topic"),
+            place=marker("training-place"),
+            notes=marker("notes-training"),
+        ),
+        plaintext(
+            "supervision",
+            None,
+            topic=marker("supervision-topic"),
+            notes=marker("notes-supervision"),
+        ),
+        plaintext(
+            "systemic_problem",
+            None,
+            description=marker("description"),
+            proposed_solution=marker("solution"),
+            notes=marker("notes-problem"),
+        ),
     ]
     invalid = [
         plaintext("visit", case_id, place=marker("rejected-enum"), notes=marker("rejected-notes")),
@@ -60,14 +95,23 @@ def entries_full_of_markers(case_id: str) -> tuple[list[dict], list[dict]]:
 def store_everything(client: TestClient, phone: Phone) -> list[str]:
     case_id = "1f0e2d3c-4b5a-4c6d-8e7f-0a1b2c3d4e5f"
     valid, invalid = entries_full_of_markers(case_id)
-    results = sync(client, phone.token, [sealed_envelope(e) for e in valid + invalid]).json()["results"]
-    assert [r["status"] for r in results] == ["stored"] * len(valid) + ["rejected"] * len(invalid), results
+    results = sync(client, phone.token, [sealed_envelope(e) for e in valid + invalid]).json()[
+        "results"
+    ]
+    assert [r["status"] for r in results] == ["stored"] * len(valid) + ["rejected"] * len(
+        invalid
+    ), results
     assert TAG not in json.dumps(results)
     # Reading an entry (its page unseals it) writes nothing of it either.
     response = client.get(f"/entries/{results[0]['id']}")
     assert response.status_code == 200
     assert marker("given-name") in response.text  # it was really sealed, not dropped
-    return [marker_text for entry in valid + invalid for marker_text in strings_in(entry) if TAG in marker_text]
+    return [
+        marker_text
+        for entry in valid + invalid
+        for marker_text in strings_in(entry)
+        if TAG in marker_text
+    ]
 
 
 def strings_in(value: object) -> list[str]:
@@ -98,12 +142,15 @@ def test_no_marker_is_in_any_column_of_any_table(client: TestClient, phone: Phon
     found = [
         (table, column)
         for table, column, value in values
-        if value is not None and TAG.lower() in (value if isinstance(value, str) else repr(value)).lower()
+        if value is not None
+        and TAG.lower() in (value if isinstance(value, str) else repr(value)).lower()
     ]
     assert found == []
 
 
-def test_no_marker_is_in_any_file_of_the_data_dir(client: TestClient, phone: Phone, data_dir: Path) -> None:
+def test_no_marker_is_in_any_file_of_the_data_dir(
+    client: TestClient, phone: Phone, data_dir: Path
+) -> None:
     store_everything(client, phone)
     settings = get_settings()
     files = [path for path in data_dir.rglob("*") if path.is_file()]
@@ -117,7 +164,9 @@ def test_no_marker_is_in_any_file_of_the_data_dir(client: TestClient, phone: Pho
     assert leaking == []
 
 
-def test_the_scans_would_see_a_marker_written_in_clear(client: TestClient, phone: Phone, data_dir: Path) -> None:
+def test_the_scans_would_see_a_marker_written_in_clear(
+    client: TestClient, phone: Phone, data_dir: Path
+) -> None:
     # The scans above must be able to fail: a marker written to a clear column is found.
     # (Another tag: SQLite keeps deleted rows' bytes, which must not trouble the tests above.)
     from server.accounts.tables import Team

@@ -48,6 +48,7 @@ def training(**fields) -> dict:
 
 # --- the envelope ------------------------------------------------------------------------
 
+
 def test_a_valid_entry_is_stored(client: TestClient, phone: Phone) -> None:
     envelope = sealed_envelope(training(notes="fine"))
     result = only_result(sync(client, phone.token, [envelope]))
@@ -56,7 +57,9 @@ def test_a_valid_entry_is_stored(client: TestClient, phone: Phone) -> None:
 
 
 @pytest.mark.parametrize("index", [0, 20, -17, -1])
-def test_a_flipped_byte_in_the_ciphertext_is_unseal_failed(client: TestClient, phone: Phone, index: int) -> None:
+def test_a_flipped_byte_in_the_ciphertext_is_unseal_failed(
+    client: TestClient, phone: Phone, index: int
+) -> None:
     envelope = sealed_envelope(training())
     data = bytearray(b64url_decode(envelope["ciphertext"]))
     data[index] ^= 0x80
@@ -94,7 +97,9 @@ def test_an_envelope_sealed_with_another_kid_in_its_additional_data_is_rejected(
         "alg": "RSA-OAEP-256+A256GCM",
         "wrapped_key": b64url_encode(key.private_key.public_key().encrypt(content_key, OAEP)),
         "iv": b64url_encode(iv),
-        "ciphertext": b64url_encode(AESGCM(content_key).encrypt(iv, json.dumps(training()).encode(), aad)),
+        "ciphertext": b64url_encode(
+            AESGCM(content_key).encrypt(iv, json.dumps(training()).encode(), aad)
+        ),
     }
     assert_rejected(only_result(sync(client, phone.token, [envelope])), "unseal_failed")
 
@@ -115,7 +120,9 @@ def test_an_unknown_kid_is_unknown_key(client: TestClient, phone: Phone) -> None
         "",
     ],
 )
-def test_an_id_that_is_not_a_uuid_v4_is_rejected(client: TestClient, phone: Phone, bad_id: str) -> None:
+def test_an_id_that_is_not_a_uuid_v4_is_rejected(
+    client: TestClient, phone: Phone, bad_id: str
+) -> None:
     envelope = seal_json(training(), key_ring().current(), bad_id or None).to_json()
     envelope["id"] = bad_id
     if bad_id:  # sealed with that id in its additional data, so only the id's form is wrong
@@ -133,13 +140,17 @@ def test_an_id_that_is_not_a_uuid_v4_is_rejected(client: TestClient, phone: Phon
         ({"wrapped_key": "***"}, "invalid_envelope"),
     ],
 )
-def test_a_malformed_envelope_is_rejected(client: TestClient, phone: Phone, change: dict, code: str) -> None:
+def test_a_malformed_envelope_is_rejected(
+    client: TestClient, phone: Phone, change: dict, code: str
+) -> None:
     envelope = {**sealed_envelope(training()), **change}
     assert_rejected(only_result(sync(client, phone.token, [envelope])), code)
 
 
 @pytest.mark.parametrize("item", [None, 1, "envelope", [], {}])
-def test_an_item_that_is_not_an_envelope_is_rejected_alone(client: TestClient, phone: Phone, item) -> None:
+def test_an_item_that_is_not_an_envelope_is_rejected_alone(
+    client: TestClient, phone: Phone, item
+) -> None:
     good = sealed_envelope(training())
     response = sync(client, phone.token, [item, good])
     assert response.status_code == 200
@@ -151,7 +162,10 @@ def test_an_item_that_is_not_an_envelope_is_rejected_alone(client: TestClient, p
 
 # --- the plaintext -----------------------------------------------------------------------
 
-def test_a_plaintext_that_is_not_json_is_invalid_plaintext(client: TestClient, phone: Phone) -> None:
+
+def test_a_plaintext_that_is_not_json_is_invalid_plaintext(
+    client: TestClient, phone: Phone
+) -> None:
     for content in (b"not json at all " + SECRET.encode(), b"\xff\xfe\xfd", b""):
         envelope = seal(content, key_ring().current()).to_json()
         result = only_result(sync(client, phone.token, [envelope]))
@@ -171,14 +185,25 @@ def invalid_plaintexts() -> list[tuple[str, dict]]:
         ("unknown field", unknown),
         ("unknown top-level key", unknown_top),
         ("bad enum", training(audience=SECRET)),
-        ("date-time without offset", plaintext("training", None, occurred_at="2025-07-03T10:00:00", topic=SECRET)),
+        (
+            "date-time without offset",
+            plaintext("training", None, occurred_at="2025-07-03T10:00:00", topic=SECRET),
+        ),
         ("notes too long", training(notes=SECRET * (NOTES_MAX // len(SECRET) + 1))),
-        ("intake: bad enum, name sealed", plaintext("case_intake", given_name=SECRET, sex="unknown-" + SECRET)),
-        ("answers with a content key", plaintext("risk_assessment", str(uuid.uuid4()), answers={SECRET.lower(): "y" * 99})),
+        (
+            "intake: bad enum, name sealed",
+            plaintext("case_intake", given_name=SECRET, sex="unknown-" + SECRET),
+        ),
+        (
+            "answers with a content key",
+            plaintext("risk_assessment", str(uuid.uuid4()), answers={SECRET.lower(): "y" * 99}),
+        ),
     ]
 
 
-@pytest.mark.parametrize(("label", "entry"), invalid_plaintexts(), ids=[e[0] for e in invalid_plaintexts()])
+@pytest.mark.parametrize(
+    ("label", "entry"), invalid_plaintexts(), ids=[e[0] for e in invalid_plaintexts()]
+)
 def test_a_schema_violation_is_rejected_without_quoting_the_entry(
     client: TestClient, phone: Phone, label: str, entry: dict
 ) -> None:
@@ -193,14 +218,19 @@ def test_a_schema_violation_is_rejected_without_quoting_the_entry(
 def test_an_unknown_type_is_rejected(client: TestClient, phone: Phone) -> None:
     entry = training()
     entry["type"] = "diary"
-    assert_rejected(only_result(sync(client, phone.token, [sealed_envelope(entry)])), "unknown_type")
+    assert_rejected(
+        only_result(sync(client, phone.token, [sealed_envelope(entry)])), "unknown_type"
+    )
 
 
 # --- cases -------------------------------------------------------------------------------
 
+
 def test_an_unknown_case_uuid_is_unknown_case(client: TestClient, phone: Phone) -> None:
     entry = plaintext("visit", str(uuid.uuid4()))
-    assert_rejected(only_result(sync(client, phone.token, [sealed_envelope(entry)])), "unknown_case")
+    assert_rejected(
+        only_result(sync(client, phone.token, [sealed_envelope(entry)])), "unknown_case"
+    )
 
 
 def test_the_case_code_of_another_team_is_unknown_case(client: TestClient, phone: Phone) -> None:
@@ -208,20 +238,28 @@ def test_the_case_code_of_another_team_is_unknown_case(client: TestClient, phone
     case_id, code = open_case(stranger, region="South")
     for reference in (code, case_id):
         entry = plaintext("visit", reference)
-        assert_rejected(only_result(sync(client, phone.token, [sealed_envelope(entry)])), "unknown_case")
+        assert_rejected(
+            only_result(sync(client, phone.token, [sealed_envelope(entry)])), "unknown_case"
+        )
     # …and the same in a systemic problem's linked cases.
     entry = plaintext("systemic_problem", None, linked_cases=[code])
-    assert_rejected(only_result(sync(client, phone.token, [sealed_envelope(entry)])), "unknown_case")
+    assert_rejected(
+        only_result(sync(client, phone.token, [sealed_envelope(entry)])), "unknown_case"
+    )
     # The owner may write to it.
     assert submit(stranger, plaintext("visit", code))["status"] == "stored"
 
 
 def test_a_code_that_does_not_exist_is_unknown_case(client: TestClient, phone: Phone) -> None:
     entry = plaintext("referral", "MD-2025-9999")
-    assert_rejected(only_result(sync(client, phone.token, [sealed_envelope(entry)])), "unknown_case")
+    assert_rejected(
+        only_result(sync(client, phone.token, [sealed_envelope(entry)])), "unknown_case"
+    )
 
 
-def test_an_intake_reusing_an_existing_case_id_is_rejected(client: TestClient, phone: Phone) -> None:
+def test_an_intake_reusing_an_existing_case_id_is_rejected(
+    client: TestClient, phone: Phone
+) -> None:
     case_id, _code = open_case(phone.user_id)
     entry = plaintext("case_intake", case_id)
     assert_rejected(only_result(sync(client, phone.token, [sealed_envelope(entry)])), "case_exists")
@@ -229,10 +267,13 @@ def test_an_intake_reusing_an_existing_case_id_is_rejected(client: TestClient, p
 
 # --- the request -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("body", [b"not json", b"{", b"\xff\xfe", b""])
 def test_a_body_that_is_not_json_is_400(client: TestClient, phone: Phone, body: bytes) -> None:
     response = client.post(
-        "/api/v1/sync", content=body, headers={**bearer(phone.token), "Content-Type": "application/json"}
+        "/api/v1/sync",
+        content=body,
+        headers={**bearer(phone.token), "Content-Type": "application/json"},
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"]
@@ -240,10 +281,22 @@ def test_a_body_that_is_not_json_is_400(client: TestClient, phone: Phone, body: 
 
 @pytest.mark.parametrize(
     "body",
-    [[], {}, {"entries": {}}, {"entries": "x"}, {"entries": None}, {"envelopes": []}, [{"entries": []}], "entries", 3],
+    [
+        [],
+        {},
+        {"entries": {}},
+        {"entries": "x"},
+        {"entries": None},
+        {"envelopes": []},
+        [{"entries": []}],
+        "entries",
+        3,
+    ],
 )
 def test_a_body_of_the_wrong_shape_is_400(client: TestClient, phone: Phone, body: object) -> None:
-    response = client.post("/api/v1/sync", content=json.dumps(body).encode(), headers=bearer(phone.token))
+    response = client.post(
+        "/api/v1/sync", content=json.dumps(body).encode(), headers=bearer(phone.token)
+    )
     assert response.status_code == 400
 
 
@@ -257,12 +310,16 @@ def test_a_body_over_2_mib_is_413(client: TestClient, phone: Phone) -> None:
     envelope = sealed_envelope(training())
     envelope["padding"] = "x" * (MAX_BYTES + 1)
     response = client.post(
-        "/api/v1/sync", content=json.dumps({"entries": [envelope]}).encode(), headers=bearer(phone.token)
+        "/api/v1/sync",
+        content=json.dumps({"entries": [envelope]}).encode(),
+        headers=bearer(phone.token),
     )
     assert response.status_code == 413
     # Far over the limit too.
     response = client.post(
-        "/api/v1/sync", content=b'{"entries": ["' + b"x" * (3 * MAX_BYTES) + b'"]}', headers=bearer(phone.token)
+        "/api/v1/sync",
+        content=b'{"entries": ["' + b"x" * (3 * MAX_BYTES) + b'"]}',
+        headers=bearer(phone.token),
     )
     assert response.status_code == 413
     assert run(Entry.count()) == 0
@@ -278,7 +335,9 @@ def test_a_body_just_under_2_mib_is_accepted(client: TestClient, phone: Phone) -
     assert response.json()["results"][0]["status"] == "stored"
 
 
-def test_more_than_100_entries_is_413_and_nothing_is_stored(client: TestClient, phone: Phone) -> None:
+def test_more_than_100_entries_is_413_and_nothing_is_stored(
+    client: TestClient, phone: Phone
+) -> None:
     envelope = sealed_envelope(training())
     entries = [envelope] + [{"v": 1, "id": new_id()} for _ in range(MAX_ENTRIES)]
     response = sync(client, phone.token, entries)
@@ -287,7 +346,9 @@ def test_more_than_100_entries_is_413_and_nothing_is_stored(client: TestClient, 
 
 
 def test_exactly_100_entries_are_accepted(client: TestClient, phone: Phone) -> None:
-    entries = [sealed_envelope(training())] + [{"v": 1, "id": new_id()} for _ in range(MAX_ENTRIES - 1)]
+    entries = [sealed_envelope(training())] + [
+        {"v": 1, "id": new_id()} for _ in range(MAX_ENTRIES - 1)
+    ]
     response = sync(client, phone.token, entries)
     assert response.status_code == 200
     results = response.json()["results"]
@@ -297,6 +358,7 @@ def test_exactly_100_entries_are_accepted(client: TestClient, phone: Phone) -> N
 
 
 # --- authentication ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "headers",
@@ -312,7 +374,9 @@ def test_without_a_valid_token_the_whole_request_is_401(
     client: TestClient, phone: Phone, headers: dict
 ) -> None:
     # The client's session cookie does not count: only a device token does.
-    response = client.post("/api/v1/sync", json={"entries": [sealed_envelope(training())]}, headers=headers)
+    response = client.post(
+        "/api/v1/sync", json={"entries": [sealed_envelope(training())]}, headers=headers
+    )
     assert response.status_code == 401
     response = client.get(f"/api/v1/entries/status?ids={new_id()}", headers=headers)
     assert response.status_code == 401
@@ -320,17 +384,26 @@ def test_without_a_valid_token_the_whole_request_is_401(
 
 
 def test_the_token_is_checked_before_the_body(client: TestClient) -> None:
-    response = client.post("/api/v1/sync", content=b"not json", headers={"Authorization": "Bearer nope"})
+    response = client.post(
+        "/api/v1/sync", content=b"not json", headers={"Authorization": "Bearer nope"}
+    )
     assert response.status_code == 401
 
 
 def test_a_revoked_device_is_401_at_once(client: TestClient, phone: Phone) -> None:
     assert sync(client, phone.token, [sealed_envelope(training())]).status_code == 200
-    response = client.delete(f"/api/v1/devices/{phone.device_id}", headers={"X-CSRFToken": phone.csrf})
+    response = client.delete(
+        f"/api/v1/devices/{phone.device_id}", headers={"X-CSRFToken": phone.csrf}
+    )
     assert response.status_code == 204
     response = sync(client, phone.token, [sealed_envelope(training())])
     assert response.status_code == 401
-    assert client.get(f"/api/v1/entries/status?ids={new_id()}", headers=bearer(phone.token)).status_code == 401
+    assert (
+        client.get(
+            f"/api/v1/entries/status?ids={new_id()}", headers=bearer(phone.token)
+        ).status_code
+        == 401
+    )
     assert run(Entry.count()) == 1
 
 
@@ -343,7 +416,9 @@ def test_revoking_needs_the_csrf_token(client: TestClient, phone: Phone) -> None
 def test_nobody_else_revokes_a_device(client: TestClient, phone: Phone) -> None:
     with TestClient(app=client.app, base_url="http://127.0.0.1:8000") as other:
         intruder = phone_for(other, "ivan", role="coordinator")
-        response = other.delete(f"/api/v1/devices/{phone.device_id}", headers={"X-CSRFToken": intruder.csrf})
+        response = other.delete(
+            f"/api/v1/devices/{phone.device_id}", headers={"X-CSRFToken": intruder.csrf}
+        )
         assert response.status_code == 404
     assert sync(client, phone.token, [sealed_envelope(training())]).status_code == 200
 
@@ -368,10 +443,15 @@ def test_a_deactivated_user_s_device_is_401(client: TestClient, phone: Phone) ->
 
 # --- batches and roles -------------------------------------------------------------------
 
-def test_one_bad_entry_among_good_ones_stores_the_good_ones_in_order(client: TestClient, phone: Phone) -> None:
+
+def test_one_bad_entry_among_good_ones_stores_the_good_ones_in_order(
+    client: TestClient, phone: Phone
+) -> None:
     good_one = sealed_envelope(training(topic="First"))
     tampered = sealed_envelope(training())
-    tampered["ciphertext"] = tampered["ciphertext"][:-4] + ("AAAA" if not tampered["ciphertext"].endswith("AAAA") else "BBBB")
+    tampered["ciphertext"] = tampered["ciphertext"][:-4] + (
+        "AAAA" if not tampered["ciphertext"].endswith("AAAA") else "BBBB"
+    )
     invalid = sealed_envelope(training(audience="everyone"))
     good_two = sealed_envelope(plaintext("case_intake"))
     unknown = sealed_envelope(plaintext("visit", str(uuid.uuid4())))
@@ -379,23 +459,41 @@ def test_one_bad_entry_among_good_ones_stores_the_good_ones_in_order(client: Tes
     batch = [good_one, tampered, invalid, good_two, unknown, good_three]
     results = sync(client, phone.token, batch).json()["results"]
     assert [r["id"] for r in results] == [e["id"] for e in batch]
-    assert [r["status"] for r in results] == ["stored", "rejected", "rejected", "stored", "rejected", "stored"]
+    assert [r["status"] for r in results] == [
+        "stored",
+        "rejected",
+        "rejected",
+        "stored",
+        "rejected",
+        "stored",
+    ]
     assert [r.get("error", {}).get("code") for r in results] == [
-        None, "unseal_failed", "schema_violation", None, "unknown_case", None,
+        None,
+        "unseal_failed",
+        "schema_violation",
+        None,
+        "unknown_case",
+        None,
     ]
     stored = {str(row["id"]) for row in run(Entry.select(Entry.id))}
     assert stored == {good_one["id"], good_two["id"], good_three["id"]}
 
 
-def test_a_later_entry_in_the_batch_may_use_a_case_opened_earlier_in_it(client: TestClient, phone: Phone) -> None:
+def test_a_later_entry_in_the_batch_may_use_a_case_opened_earlier_in_it(
+    client: TestClient, phone: Phone
+) -> None:
     intake = plaintext("case_intake")
     visit = plaintext("visit", intake["case"])
-    results = sync(client, phone.token, [sealed_envelope(intake), sealed_envelope(visit)]).json()["results"]
+    results = sync(client, phone.token, [sealed_envelope(intake), sealed_envelope(visit)]).json()[
+        "results"
+    ]
     assert [r["status"] for r in results] == ["stored", "stored"]
 
 
 @pytest.mark.parametrize("role", ["supervisor", "admin"])
-def test_a_device_of_a_role_that_writes_no_entries_is_forbidden(client: TestClient, role: str) -> None:
+def test_a_device_of_a_role_that_writes_no_entries_is_forbidden(
+    client: TestClient, role: str
+) -> None:
     device = phone_for(client, f"{role}-sue", role=role, team="Team North")
     for entry in (training(), plaintext("case_intake")):
         result = only_result(sync(client, device.token, [sealed_envelope(entry)]))

@@ -64,7 +64,11 @@ def test_optional_fields_may_be_null_or_left_out(entry_type: str) -> None:
 @pytest.mark.parametrize("field", ["required", "notes"])
 def test_a_missing_required_field_is_a_schema_violation(entry_type: str, field: str) -> None:
     entry = plaintext(entry_type, case_for(entry_type))
-    key = "notes" if field == "notes" else next(f.key for f in ENTRY_TYPES[entry_type].fields if f.required)
+    key = (
+        "notes"
+        if field == "notes"
+        else next(f.key for f in ENTRY_TYPES[entry_type].fields if f.required)
+    )
     del entry["fields"][key]
     error = violation(entry)
     assert error.code == "schema_violation"
@@ -171,7 +175,9 @@ def invalid_examples() -> list[tuple[str, dict]]:
     return examples
 
 
-@pytest.mark.parametrize(("label", "entry"), invalid_examples(), ids=[e[0] for e in invalid_examples()])
+@pytest.mark.parametrize(
+    ("label", "entry"), invalid_examples(), ids=[e[0] for e in invalid_examples()]
+)
 def test_schema_violations_never_quote_what_was_submitted(label: str, entry: dict) -> None:
     error = violation(entry)
     assert error.code == "schema_violation", label
@@ -243,14 +249,14 @@ def test_dates_are_accepted(value: str) -> None:
     validate_plaintext(plaintext("referral", CASE_ID, follow_up_on=value))
 
 
-@pytest.mark.parametrize("value", ["2025-7-3", "2025-02-29", "2025-07-03\n", "03.07.2025", "2025-07-03T00:00:00Z"])
+@pytest.mark.parametrize(
+    "value", ["2025-7-3", "2025-02-29", "2025-07-03\n", "03.07.2025", "2025-07-03T00:00:00Z"]
+)
 def test_other_dates_are_refused(value: str) -> None:
     assert violation(plaintext("referral", CASE_ID, follow_up_on=value)).code == "schema_violation"
 
 
-@pytest.mark.parametrize(
-    "case", ["MD-2025-0014", "XK-2025-0003", "MD-2025-12345", CASE_ID]
-)
+@pytest.mark.parametrize("case", ["MD-2025-0014", "XK-2025-0003", "MD-2025-12345", CASE_ID])
 def test_later_entries_take_a_case_uuid_or_code(case: str) -> None:
     validate_plaintext(plaintext("visit", case))
 
@@ -275,7 +281,10 @@ def test_malformed_case_references_are_refused(case: str) -> None:
 
 def test_a_new_case_needs_a_fresh_uuid_without_trailing_newline() -> None:
     assert violation(plaintext("case_intake", str(uuid.uuid4()) + "\n")).code == "schema_violation"
-    assert violation(plaintext("visit", CASE_ID, revises=str(uuid.uuid4()) + "\n")).code == "schema_violation"
+    assert (
+        violation(plaintext("visit", CASE_ID, revises=str(uuid.uuid4()) + "\n")).code
+        == "schema_violation"
+    )
 
 
 def test_clear_metadata_holds_no_sealed_field() -> None:
@@ -291,7 +300,9 @@ def test_clear_metadata_holds_no_sealed_field() -> None:
     )
     clear = clear_metadata(validate_plaintext(entry))
     assert SECRET not in repr(clear)
-    assert not {"given_name", "family_name", "phone", "address", "notes", "means_of_control"} & set(clear)
+    assert not {"given_name", "family_name", "phone", "address", "notes", "means_of_control"} & set(
+        clear
+    )
     assert clear["sex"] == "female" and clear["region"] == "North"
 
 

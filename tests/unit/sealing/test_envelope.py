@@ -68,7 +68,9 @@ def test_each_seal_uses_a_fresh_key_and_iv(ring: KeyRing) -> None:
     two = seal(b"same", ring.current(), one.id)
     assert one.iv != two.iv
     assert one.ciphertext != two.ciphertext
-    assert unwrap_key(one.wrapped_key, ring.current()) != unwrap_key(two.wrapped_key, ring.current())
+    assert unwrap_key(one.wrapped_key, ring.current()) != unwrap_key(
+        two.wrapped_key, ring.current()
+    )
 
 
 def test_additional_data_is_version_id_and_kid() -> None:
@@ -97,7 +99,9 @@ def test_the_content_opens_only_with_its_own_id_and_kid(ring: KeyRing) -> None:
 
 def test_an_envelope_moved_to_another_id_does_not_open(ring: KeyRing) -> None:
     envelope = seal(b"{}", ring.current(), str(uuid.uuid4()))
-    moved = Envelope(str(uuid.uuid4()), envelope.kid, envelope.wrapped_key, envelope.iv, envelope.ciphertext)
+    moved = Envelope(
+        str(uuid.uuid4()), envelope.kid, envelope.wrapped_key, envelope.iv, envelope.ciphertext
+    )
     with pytest.raises(EnvelopeError) as caught:
         unseal(moved, ring)
     assert caught.value.code == "unseal_failed"
@@ -108,7 +112,9 @@ def test_a_flipped_byte_anywhere_in_the_ciphertext_is_refused(ring: KeyRing) -> 
     for index in (0, len(envelope.ciphertext) // 2, len(envelope.ciphertext) - 1):
         altered = bytearray(envelope.ciphertext)
         altered[index] ^= 0x01
-        tampered = Envelope(envelope.id, envelope.kid, envelope.wrapped_key, envelope.iv, bytes(altered))
+        tampered = Envelope(
+            envelope.id, envelope.kid, envelope.wrapped_key, envelope.iv, bytes(altered)
+        )
         with pytest.raises(EnvelopeError) as caught:
             unseal(tampered, ring)
         assert caught.value.code == "unseal_failed"
@@ -175,6 +181,7 @@ def test_a_wrapped_key_of_the_wrong_length_is_refused(ring: KeyRing) -> None:
 
 # --- parse_envelope: the shape the contract fixes ------------------------------------------
 
+
 def valid(ring: KeyRing) -> dict:
     return seal(b"{}", ring.current()).to_json()
 
@@ -200,7 +207,9 @@ def valid(ring: KeyRing) -> dict:
         ({"wrapped_key": None}, "invalid_envelope"),
     ],
 )
-def test_malformed_envelopes_are_refused_with_a_code(ring: KeyRing, change: dict, code: str) -> None:
+def test_malformed_envelopes_are_refused_with_a_code(
+    ring: KeyRing, change: dict, code: str
+) -> None:
     data = {**valid(ring), **change}
     with pytest.raises(EnvelopeError) as caught:
         parse_envelope(data)
@@ -238,4 +247,6 @@ def test_the_digest_depends_on_every_sealed_part(ring: KeyRing) -> None:
         digests.add(Envelope(*parts).digest)
     assert len(digests) == 6
     # The same parts give the same digest, however the JSON was laid out.
-    assert parse_envelope(dict(reversed(list(envelope.to_json().items())))).digest == envelope.digest
+    assert (
+        parse_envelope(dict(reversed(list(envelope.to_json().items())))).digest == envelope.digest
+    )
