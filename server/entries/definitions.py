@@ -30,7 +30,8 @@ TEXT_MAX = 500
 class Field:
     key: str
     label: LazyString
-    # text, textarea, integer, date, datetime, choice, choices, boolean, region, cases, answers
+    # text, textarea, integer, date, datetime, choice, choices, boolean, region, cases,
+    # answers, version
     kind: str
     required: bool = False
     choices: c.ChoiceList | None = None
@@ -227,7 +228,7 @@ RISK_ASSESSMENT = EntryType(
         Field(
             "instrument",
             _l("Instrument version"),
-            "text",
+            "version",
             True,
             max_length=40,
             clear=True,
@@ -342,6 +343,9 @@ def field_schema(item: Field) -> dict[str, Any]:
         if item.required:
             schema["minLength"] = 1
             schema["pattern"] = r"\S"
+    elif item.kind == "version":
+        # A version label, never free text: it sits in a clear column.
+        schema = {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,40}$"}
     elif item.kind == "integer":
         schema = {"type": "integer", "minimum": item.minimum, "maximum": item.maximum}
     elif item.kind == "date":

@@ -9,6 +9,7 @@ from server.cases.tables import Case
 from server.entries.definitions import ENTRY_TYPES
 from server.entries.services import ENVELOPE_COLUMNS, open_entry
 from server.entries.tables import Entry
+from server.piccolo_conf import APP_REGISTRY
 from tests.support.accounts import PASSWORD, make_user
 from tests.support.browser_storage import DUMP_STORAGE
 from tests.support.run import run
@@ -38,7 +39,9 @@ def save_and_wait_sent(page: Page) -> None:
     expect(page.locator("#capture-status li.status-sent").first).to_be_visible(timeout=15_000)
 
 
-def test_case_intake_then_every_entry_type(page: Page, console_errors: list[str]):
+def test_case_intake_then_every_entry_type(
+    page: Page, console_errors: list[str], data_dir, live_server
+):
     make_user("ion", team="VPC North", regions=("North",))
     make_user("elena", role="supervisor", team="VPC North")
     make_user("arta", role="supervisor", team="Shelter Pristina", country="XK")
@@ -76,6 +79,16 @@ def test_case_intake_then_every_entry_type(page: Page, console_errors: list[str]
     # The outbox holds nothing once everything is sent; no plaintext anywhere in storage.
     leftovers = page.evaluate(DUMP_STORAGE)
     assert "MARKER" not in leftovers
+
+    # Nor anywhere on the server: no column of any table, no file of the data dir, no log line.
+    for config in APP_REGISTRY.app_configs.values():
+        for table in config.table_classes:
+            for row in run(table.select()):
+                assert "MARKER" not in repr(row), table._meta.tablename
+    for path in data_dir.rglob("*"):
+        if path.is_file():
+            assert b"MARKER" not in path.read_bytes(), path
+    assert "MARKER" not in live_server.log()
 
     # The supervisor of the team reads an entry unsealed; another team's supervisor gets 404.
     visit_id = next(str(row["id"]) for row in rows if row["type"] == "visit")
