@@ -10,6 +10,8 @@ from litestar.logging import LoggingConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
 
 from server.accounts.middleware import SessionMiddleware
 from server.accounts.routes import router as accounts_router
@@ -34,7 +36,22 @@ from server.sync.routes import router as sync_router
 MAX_REQUEST_BODY = 2 * 1024 * 1024 + 64 * 1024
 
 
-def create_app() -> Litestar:
+async def open_database_pool() -> None:
+    # PostgreSQL: reuse connections instead of opening one per query.
+    engine = engine_finder()
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=10)
+
+
+async def close_database_pool() -> None:
+    engine = engine_finder()
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+def create_app(pooled: bool = False) -> Litestar:
+    """The application. `pooled`: keep a PostgreSQL connection pool (the served app; tests
+    that drive the app in-process share the engine across event loops and cannot)."""
     settings = get_settings()
     secret_key(settings)  # made on first start, before any request needs it
     key_ring(settings).current()  # likewise the sealing key pair
@@ -71,7 +88,14 @@ def create_app() -> Litestar:
         ),
         openapi_config=None,
         debug=False,
+        on_startup=[open_database_pool] if pooled else [],
+        on_shutdown=[close_database_pool] if pooled else [],
     )
 
 
 logging.getLogger("alongside").setLevel(logging.INFO)
+
+
+def create_served_app() -> Litestar:
+    """The factory `alongside serve` hands to uvicorn."""
+    return create_app(pooled=True)

@@ -43,7 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     asyncio.run(_migrate())
     settings = _settings()
     uvicorn.run(
-        "server.app:create_app",
+        "server.app:create_served_app",
         factory=True,
         host=args.host,
         port=args.port if args.port is not None else settings.port,

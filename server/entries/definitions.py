@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError, val
 
 from server.core.i18n import LazyString
 from server.core.i18n import lazy_gettext as _l
+from server.core.rejection import Rejection
 from server.entries import categories as c
 from server.regions.lists import region_names
 
@@ -480,11 +481,8 @@ _validators = {
 }
 
 
-class PlaintextError(ValueError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class PlaintextError(Rejection):
+    """The opened entry does not match its schema."""
 
 
 # The names the schema itself defines: the only keys a message may repeat. Any other key was

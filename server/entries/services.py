@@ -16,6 +16,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from server.cases.services import assign_new_code, create_case_from_intake
 from server.cases.tables import Case
 from server.core.identity import CurrentUser
+from server.core.rejection import Rejection
 from server.entries.access import visible_case
 from server.entries.definitions import (
     ENTRY_TYPES,
@@ -35,11 +36,8 @@ except ImportError:  # pragma: no cover
 UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, UniqueViolationError)
 
 
-class EntryError(ValueError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class EntryError(Rejection):
+    """The entry is valid but may not be stored (case, revision, role)."""
 
 
 @dataclass(frozen=True)

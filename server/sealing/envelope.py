@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from server.core.rejection import Rejection
 from server.sealing.keys import ALGORITHM, KeyRing, SealingKey
 
 OAEP = padding.OAEP(
@@ -29,13 +30,8 @@ ENVELOPE_FIELDS = ("v", "id", "kid", "alg", "wrapped_key", "iv", "ciphertext")
 B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
-class EnvelopeError(ValueError):
-    """Why an envelope cannot be accepted: `code` for programs, the message for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class EnvelopeError(Rejection):
+    """The envelope itself is malformed or does not open."""
 
 
 def b64url_encode(data: bytes) -> str:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from server.accounts.sessions import load_user
 from server.audit.services import record
 from server.core.identity import CurrentUser
+from server.core.rejection import Rejection
 from server.entries.definitions import PlaintextError, validate_plaintext
-from server.entries.services import EntryError, existing_digest, intake_case_code, store_entry
-from server.sealing.envelope import EnvelopeError, parse_envelope, unseal
+from server.entries.services import existing_digest, intake_case_code, store_entry
+from server.sealing.envelope import parse_envelope, unseal
 from server.sealing.keys import key_ring
 
 log = logging.getLogger("alongside.sync")
@@ -97,7 +98,7 @@ async def ingest_one(item: object, author: CurrentUser, device_id: str | None) -
             if stored.status == "stored":  # a concurrent copy's `duplicate` opened nothing
                 await record("open_case", author, "case", stored.case_code)
         return result
-    except (EnvelopeError, PlaintextError, EntryError) as error:
+    except Rejection as error:
         return _rejected(entry_id, error.code, error.message)
     except Exception as error:  # one broken entry must not take the batch down
         log.error("sync: entry failed with %s", type(error).__name__)
