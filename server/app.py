@@ -29,7 +29,7 @@ from server.operations.routes import router as operations_router
 from server.pwa.routes import router as pwa_router
 from server.sealing.keys import key_ring
 from server.sealing.routes import router as sealing_router
-from server.settings import get_settings, secret_key
+from server.settings import SettingsError, get_settings, secret_key
 from server.sync.routes import router as sync_router
 
 # The whole request stays small: sync batches are capped at 2 MiB by the contract.
@@ -54,7 +54,13 @@ def create_app(pooled: bool = False) -> Litestar:
     that drive the app in-process share the engine across event loops and cannot)."""
     settings = get_settings()
     secret_key(settings)  # made on first start, before any request needs it
-    key_ring(settings).current()  # likewise the sealing key pair
+    ring = key_ring(settings)
+    ring.current()  # likewise the sealing key pair
+    if settings.production and ring.loose_files():
+        # Production refuses to run with private keys that other accounts can read.
+        raise SettingsError(
+            "sealing keys readable by others: chmod 700 keys/sealing and 600 its files"
+        )
     static_router = create_static_files_router(
         path="/static", directories=[STATIC_DIR], name="static", send_as_attachment=False
     )

@@ -115,6 +115,16 @@ class KeyRing:
         self._keys[kid] = key
         return key
 
+    def loose_files(self) -> list[Path]:
+        """Key files that someone other than the server's user could read."""
+        if not self.directory.exists():
+            return []
+        return [
+            path
+            for path in [self.directory, *self.directory.iterdir()]
+            if path.stat().st_mode & 0o077
+        ]
+
     def set_current(self, kid: str) -> None:
         pointer = self.directory / "current"
         temporary = self.directory / f".current-{secrets.token_hex(4)}"

@@ -101,3 +101,24 @@ def test_development_sends_neither_hsts_nor_host_cookies(client):
     assert "strict-transport-security" not in response.headers
     assert "alongside_session" in response.cookies
     assert not any(name.startswith("__Host-") for name in response.cookies)
+
+
+def test_production_refuses_to_start_with_readable_private_keys(tmp_path):
+    import os
+
+    import pytest
+
+    from server.sealing.keys import KeyRing
+    from server.settings import read_settings
+    from tests.support.live_server import start_server
+
+    data_dir = tmp_path / "data"
+    ring = KeyRing(read_settings({"ALONGSIDE_DATA_DIR": str(data_dir)}))
+    kid = ring.current_kid()
+    os.chmod(ring.directory / f"{kid}.pem", 0o644)
+    with pytest.raises(RuntimeError) as failure:
+        start_server(
+            tmp_path,
+            extra_env={"ALONGSIDE_ENV": "production", "ALONGSIDE_DATA_DIR": str(data_dir)},
+        )
+    assert "sealing keys readable by others" in str(failure.value)
