@@ -57,16 +57,25 @@ def main() -> None:
         po = LOCALES / language / "LC_MESSAGES" / "messages.po"
         with po.open("rb") as handle:
             catalog = read_po(handle, locale=language)
-        missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+        missing = [m.id for m in catalog if m.id and (not all(_forms(m.string)) or m.fuzzy)]
         total = sum(1 for m in catalog if m.id)
         print(f"{language}: {total} messages, {len(missing)} to translate")
+
+
+def _forms(string: str | tuple) -> tuple:
+    return string if isinstance(string, tuple) else (string,)
 
 
 def fill_english(path: Path) -> None:
     with path.open("rb") as handle:
         catalog = read_po(handle, locale="en")
     for message in catalog:
-        if message.id and not message.string:
+        if not message.id:
+            continue
+        if isinstance(message.id, (tuple, list)):
+            if not all(message.string):
+                message.string = tuple(message.id)
+        elif not message.string:
             message.string = message.id
         message.flags.discard("fuzzy")
     with path.open("wb") as handle:
