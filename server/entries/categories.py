@@ -166,7 +166,7 @@ CONSENT_MANNER = ChoiceList(
 VISIT_PLACE = ChoiceList(
     "visit_place",
     (
-        ("home", _l("Home")),
+        ("home", _l("The person's home")),
         ("centre", _l("Assistance centre")),
         ("shelter", _l("Shelter")),
         ("institution", _l("Institution")),
