@@ -19,8 +19,8 @@ LANGUAGES = ("en", "ro", "ru", "sq", "sr")
 PYBABEL = Path(sys.executable).with_name("pybabel")
 
 
-def main() -> None:
-    template = LOCALES / "messages.pot"
+def extract(template: Path) -> None:
+    """Every message of the Python code and the Jinja templates, into `template`."""
     subprocess.run(  # noqa: S603 - our own pybabel, fixed arguments
         [
             str(PYBABEL),
@@ -45,6 +45,11 @@ def main() -> None:
         check=True,
         capture_output=True,
     )
+
+
+def main() -> None:
+    template = LOCALES / "messages.pot"
+    extract(template)
     for language in LANGUAGES:
         po = LOCALES / language / "LC_MESSAGES" / "messages.po"
         command = "update" if po.exists() else "init"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from functools import cache
 from pathlib import Path
@@ -12,7 +11,8 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from server.core.paths import LOCALES_DIR, PROJECT_ROOT
+from locales.update import extract
+from server.core.paths import LOCALES_DIR
 
 LANGUAGES = ("en", "ro", "ru", "sq", "sr")
 PYBABEL = Path(sys.executable).with_name("pybabel")
@@ -47,29 +47,9 @@ def describe(message: Message) -> str:
 
 @cache
 def extracted(tmp_dir: Path) -> Catalog:
+    # The very extraction `make messages` runs, so the two cannot disagree.
     template = tmp_dir / "messages.pot"
-    subprocess.run(
-        [
-            str(PYBABEL),
-            "extract",
-            "-F",
-            "babel.cfg",
-            "-k",
-            "lazy_gettext",
-            "-k",
-            "_l",
-            "-k",
-            "N_",
-            "--no-location",
-            "-o",
-            str(template),
-            ".",
-        ],
-        cwd=str(PROJECT_ROOT),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    extract(template)
     with template.open("rb") as handle:
         return read_po(handle)
 
