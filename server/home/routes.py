@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from litestar import Request, Router, get
 from litestar.response import Template
 
+from server.approvals.services import returned_to, waiting_entries
 from server.cases.tables import Case
 from server.core.guards import signed_in
 from server.core.identity import CurrentUser
@@ -12,6 +16,7 @@ from server.core.templating import render
 from server.entries.access import visible_cases, visible_entries
 from server.entries.definitions import ENTRY_TYPES
 from server.entries.tables import Entry
+from server.risk.services import zone_name
 
 SHOWN = 10
 
@@ -42,6 +47,32 @@ async def recent_entries(user: CurrentUser, status: str | None = None) -> list[d
     return await query.order_by(Entry.received_at, ascending=False).limit(SHOWN)
 
 
+async def upcoming_dates(user: CurrentUser, now: datetime | None = None) -> list[dict]:
+    """What is due next, soonest first: the user's deadlines that are not overdue yet
+    (server.deadlines), as dates, kinds and case codes — all the home page and its offline
+    copy show."""
+    from server.deadlines.services import deadlines_for
+
+    now = now or datetime.now(UTC)
+    zone = ZoneInfo(zone_name(user))
+    rows = []
+    for deadline in await deadlines_for(user, now):
+        if deadline.overdue(now, zone):
+            continue
+        rows.append(
+            {
+                "kind": deadline.kind,
+                "due_at": deadline.due_at,
+                "due_on": deadline.due_on,
+                "when": deadline.due_at or deadline.due_on,
+                "case_code": deadline.case_code,
+                "count": deadline.count,
+                "url": deadline.url,
+            }
+        )
+    return rows[:SHOWN]
+
+
 @get("/", name="home", guards=[signed_in])
 async def home(request: Request) -> Template:
     user = request.scope["user"]
@@ -49,8 +80,13 @@ async def home(request: Request) -> Template:
     if user.role in ("coordinator", "shelter"):
         context["cases"] = await open_cases(user)
         context["entries"] = await recent_entries(user)
+        context["upcoming"] = await upcoming_dates(user)
+        context["returned"] = await returned_to(user)
     elif user.role == "supervisor":
-        context["waiting"] = await recent_entries(user, status="submitted")
+        # Only the latest version of each chain waits: the approval queue's own query.
+        waiting = await waiting_entries(user)
+        context["waiting"] = waiting[:SHOWN]
+        context["waiting_total"] = len(waiting)
         context["cases"] = await open_cases(user)
     return render(request, f"home/{user.role}.html", context)
 

@@ -10,28 +10,10 @@ from server.entries.definitions import ENTRY_TYPES
 from server.entries.services import ENVELOPE_COLUMNS, open_entry
 from server.entries.tables import Entry
 from server.piccolo_conf import APP_REGISTRY
-from tests.support.accounts import PASSWORD, make_user
+from tests.support.accounts import make_user
 from tests.support.browser_storage import DUMP_STORAGE
+from tests.support.capture_page import fill_required, log_in
 from tests.support.run import run
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(username)
-
-
-def fill_required(page: Page, marker: str) -> None:
-    form = page.locator("form[data-capture]")
-    for select in form.locator("select[required]:not([name=case])").all():
-        select.select_option(index=1)
-    for field in form.locator("input[type=text][required], textarea[required]").all():
-        field.fill(f"{marker} {field.get_attribute('name')}")
-    for field in form.locator("input[type=number][required]").all():
-        field.fill("3")
-    page.get_by_label("Notes").fill(f"{marker} notes")
 
 
 def save_and_wait_sent(page: Page) -> None:

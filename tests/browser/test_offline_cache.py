@@ -1,4 +1,6 @@
-"""On a 360 px phone: the service worker caches only static files and the offline page."""
+"""On a 360 px phone: the service worker keeps static files, the offline page and, for field
+workers, offline copies of the pages on the server's list — nothing else, however much the
+user browses."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
 
-from tests.support.accounts import PASSWORD, make_user
+from tests.support.accounts import make_user
+from tests.support.capture_page import log_in, wait_until_ready_offline
 
 CACHED_URLS = """
 async () => {
@@ -19,46 +22,38 @@ async () => {
 }
 """
 
-# `ready` can resolve while the worker is still `activating`: wait for `activated` and a
-# controller (FIELD-NOTES.md).
-CONTROLLED_BY_ACTIVE_WORKER = """
-() => Boolean(
-  navigator.serviceWorker.controller &&
-  navigator.serviceWorker.controller.state === "activated"
-)
-"""
 
-
-def test_cache_holds_no_page_and_the_offline_page_shows_offline(page: Page, live_server):
+def test_browsing_caches_only_listed_pages_and_the_offline_page_names_nobody(
+    page: Page, live_server
+):
     make_user("zoltanq")
-    page.goto("/login")
-    page.get_by_label("Username").fill("zoltanq")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, zoltanq")
-
-    page.wait_for_function(CONTROLLED_BY_ACTIVE_WORKER, timeout=20_000)
+    log_in(page, "zoltanq")
+    wait_until_ready_offline(page)
     worker_url = page.evaluate("navigator.serviceWorker.controller.scriptURL")
     assert worker_url == live_server.url + "/sw.js"
 
+    # Browsing pages online does not put them in the cache.
+    page.goto("/cases")
+    page.goto("/devices")
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, zoltanq")
+
+    listed = set(
+        page.evaluate("async () => (await (await fetch('/api/v1/offline-pages')).json()).pages")
+    )
+    listed.add("/__alongside/session")
     urls = page.evaluate(CACHED_URLS)
-    paths = [urlsplit(url).path for url in urls]
-    assert "/offline" in paths, urls
-    assert any(path.startswith("/static/") for path in paths), urls
     for url in urls:
         parts = urlsplit(url)
         assert parts.netloc == urlsplit(live_server.url).netloc, url
-        assert parts.path == "/offline" or parts.path.startswith("/static/"), url
-    assert "/" not in paths
-
-    # Browsing pages online does not put them in the cache either.
-    page.reload()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, zoltanq")
-    assert "/" not in [urlsplit(url).path for url in page.evaluate(CACHED_URLS)]
+        assert (
+            parts.path == "/offline" or parts.path.startswith("/static/") or parts.path in listed
+        ), url
+        assert not parts.query or parts.path.startswith("/static/"), url
 
     page.context.set_offline(True)
     try:
-        page.goto("/")
+        page.goto("/cases")
         expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
         # The cached offline page names nobody.
         assert "zoltanq" not in page.content()

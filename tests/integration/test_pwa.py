@@ -104,3 +104,14 @@ def test_the_offline_page_shows_nobody_even_when_fetched_with_a_session(client):
     assert "You are offline" in response.text
     assert "zoltanq" not in response.text
     assert 'action="/logout"' not in response.text
+
+
+def test_fingerprinted_static_files_are_immutable_and_plain_module_paths_revalidated(client):
+    from server.core.templating import STATIC_VERSION
+
+    pinned = client.get(f"/static/js/app.js?v={STATIC_VERSION}")
+    assert pinned.status_code == 200
+    assert "immutable" in pinned.headers["cache-control"]
+    plain = client.get("/static/js/sync.js")
+    assert plain.status_code == 200
+    assert plain.headers["cache-control"] == "no-cache"

@@ -26,3 +26,18 @@ DUMP_STORAGE = """async () => {
     dump.push(JSON.stringify(localStorage), JSON.stringify(sessionStorage));
     return dump.join("\\n");
 }"""
+
+# The outbox's items as the page's scripts keep them (sealed envelopes and their metadata).
+OUTBOX_ITEMS = """async () => {
+    const db = await new Promise((ok, ko) => {
+        const request = indexedDB.open("alongside");
+        request.onsuccess = () => ok(request.result);
+        request.onerror = () => ko(request.error);
+    });
+    const items = await new Promise((ok) => {
+        const request = db.transaction("outbox").objectStore("outbox").getAll();
+        request.onsuccess = () => ok(request.result);
+    });
+    db.close();
+    return items.map((item) => ({ id: item.id, state: item.state }));
+}"""

@@ -38,6 +38,12 @@ class LiveServer:
                 self.process.kill()
                 self.process.wait()
 
+    def kill(self) -> None:
+        """SIGKILL, as when the host loses power: no shutdown, requests die mid-flight."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
 
 def start_server(
     log_dir: Path, port: int | None = None, extra_env: dict | None = None
@@ -68,3 +74,11 @@ def start_server(
     server = LiveServer(url, process, log_path, port, env)
     server.stop()
     raise RuntimeError(f"server did not start on {url}:\n{server.log()}")
+
+
+def restart_server(server: LiveServer) -> LiveServer:
+    """A new process on the same port with the same environment (data dir, database), after
+    `server` stopped or was killed. The old log is kept beside the new one."""
+    server.stop()
+    server.log_path.rename(server.log_path.with_suffix(".before-restart.log"))
+    return start_server(server.log_path.parent, port=server.port, extra_env=server.env)

@@ -1,4 +1,5 @@
-// Alongside page script: CSRF for htmx requests and the service worker registration.
+// Alongside page script: CSRF for htmx requests, the service worker registration, the
+// offline fallback of boosted links and the install hint.
 // Loaded on every page; no inline script anywhere (the Content-Security-Policy forbids it).
 (function () {
   "use strict";
@@ -15,9 +16,72 @@
     event.detail.headers["X-CSRFToken"] = csrfToken();
   });
 
-  if ("serviceWorker" in navigator) {
+  // A boosted link that cannot reach the server: load the page the ordinary way, so that the
+  // service worker answers with its offline copy (or the offline page).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail.requestConfig || {};
+    if (!navigator.onLine && config.verb === "get" && event.detail.boosted) {
+      event.preventDefault();
+      window.location.assign(event.detail.pathInfo.requestPath);
+    }
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    var config = event.detail.requestConfig || {};
+    if (config.verb === "get" && event.detail.boosted) {
+      window.location.assign(event.detail.pathInfo.requestPath);
+    }
+  });
+
+  // "Select all" for lists of ticks (the approvals queue): shown only where scripts run.
+  function showSelectAll() {
+    document.querySelectorAll("[data-select-all]").forEach(function (box) {
+      var holder = box.closest("[hidden]");
+      if (holder) holder.hidden = false;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", showSelectAll);
+  document.addEventListener("htmx:load", showSelectAll);
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("[data-select-all]")) return;
+    var form = box.closest("form");
+    if (!form) return;
+    form.querySelectorAll('input[type="checkbox"][name="' + box.dataset.selectAll + '"]').forEach(function (tick) {
+      tick.checked = box.checked;
+    });
+  });
+
+  // Installing the app: Android offers a prompt we can trigger from a button; iOS Safari has
+  // no prompt, so we explain "Share → Add to Home Screen" instead.
+  var deferredPrompt = null;
+  window.addEventListener("beforeinstallprompt", function (event) {
+    event.preventDefault();
+    deferredPrompt = event;
+    var card = document.getElementById("install-android");
+    if (card) card.hidden = false;
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("#install-button");
+    if (!button || !deferredPrompt) return;
+    deferredPrompt.prompt();
+    deferredPrompt = null;
+    document.getElementById("install-android").hidden = true;
+  });
+  function showInstallHelp() {
+    var standalone = window.navigator.standalone || window.matchMedia("(display-mode: standalone)").matches;
+    var ios = /iphone|ipad|ipod/i.test(navigator.userAgent) ||
+      (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+    var help = document.getElementById("install-ios");
+    if (help) help.hidden = !(ios && !standalone);
+  }
+  document.addEventListener("DOMContentLoaded", showInstallHelp);
+  document.addEventListener("htmx:load", showInstallHelp);
+
+  // Only for someone logged in: after logout nothing of the app stays on the phone.
+  if ("serviceWorker" in navigator && document.body && document.body.dataset.user) {
     window.addEventListener("load", function () {
-      navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {
+      // A module worker: it shares the outbox code with the pages (Background Sync).
+      navigator.serviceWorker.register("/sw.js", { scope: "/", type: "module" }).catch(function () {
         // No service worker (private mode, old browser): online pages keep working.
       });
     });

@@ -1,7 +1,8 @@
 // Capture forms: read the form into an entry's plaintext, seal it at once, queue the
 // envelope and send it. Works offline once the page and the sealing key are cached.
 import { sealEntry, newEntryId } from "./seal.js";
-import { queueEnvelope, sealingKey, syncNow } from "./sync.js";
+import { queueEnvelope, sealingKey } from "./sync.js";
+import { afterSave } from "./outbox.js";
 import * as db from "./outbox-db.js";
 
 function pad(n) { return String(n).padStart(2, "0"); }
@@ -94,7 +95,11 @@ function showError(form, text) {
   box.hidden = !text;
 }
 
-const STATE_LABEL = { waiting: "msgWaiting", rejected: "msgFailed", conflict: "msgFailed" };
+// Labels come from the form's data attributes, which the server rendered in the user's language.
+const LABEL = {
+  waiting: "msgWaiting", rejected: "msgFailed", conflict: "msgFailed",
+  submitted: "msgSent", approved: "msgApproved", returned: "msgReturned", corrected: "msgCorrected",
+};
 
 export async function renderStatus(form) {
   const list = document.getElementById("capture-status");
@@ -103,19 +108,26 @@ export async function renderStatus(form) {
   const type = form.dataset.entryType;
   const items = [
     ...waiting.filter((i) => i.type === type).map((i) => ({ ...i, shown: i.state })),
-    ...sent.filter((i) => i.type === type).map((i) => ({ ...i, shown: "sent" })),
+    ...sent.filter((i) => i.type === type).map((i) => ({ ...i, shown: i.status || "submitted", sent: true })),
   ].sort((a, b) => (a.saved_at < b.saved_at ? 1 : -1)).slice(0, 10);
   if (!items.length) return;
   list.replaceChildren(...items.map((item) => {
     const li = document.createElement("li");
-    li.className = "status-" + item.shown;
+    li.className = (item.sent ? "status-sent " : "") + "status-" + item.shown;
     li.dataset.entryId = item.id;
     const when = new Date(item.saved_at).toLocaleString(document.documentElement.lang);
-    const label = item.shown === "sent" ? form.dataset.msgSent : form.dataset[STATE_LABEL[item.shown]];
+    const label = form.dataset[LABEL[item.shown]] || item.shown;
     li.textContent = `${when}${item.case ? " · " + item.case : ""} — ${label}${item.error ? " " + item.error : ""}`;
     return li;
   }));
 }
+
+// Sealing takes a moment on a slow phone: leaving the page before the envelope is in the
+// outbox would lose the entry, so the browser asks first.
+let saving = 0;
+window.addEventListener("beforeunload", (event) => {
+  if (saving) event.preventDefault();
+});
 
 async function onSubmit(event) {
   const form = event.target.closest("form[data-capture]");
@@ -130,24 +142,33 @@ async function onSubmit(event) {
   }
   const button = form.querySelector('button[type="submit"]');
   button.disabled = true;
+  saving += 1;
   try {
     const key = await sealingKey();
     if (!key) { showError(form, form.dataset.msgNokey); return; }
     let plaintext = formToPlaintext(form);
     let envelope = await sealEntry(plaintext, key);
-    const caseLabel = plaintext.type === "case_intake" ? "" : plaintext.case || "";
+    const meta = {
+      type: plaintext.type,
+      case: plaintext.type === "case_intake" ? "" : plaintext.case || "",
+      revises: plaintext.revises,
+      replaces: form.dataset.replaces || "",
+    };
     plaintext = null; // only the envelope is kept from here on
-    await queueEnvelope(envelope, { type: form.dataset.entryType, case: caseLabel });
+    const queued = await queueEnvelope(envelope, meta);
     envelope = null;
+    // For whoever watches the page (benchmarks, the outbox badge): the envelope is safe on the phone.
+    form.dispatchEvent(new CustomEvent("alongside:queued", { bubbles: true, detail: { id: queued.id } }));
     form.reset();
+    forgetCorrection(form);
     setDefaults(form);
     await renderStatus(form);
-    await syncNow();
-    await renderStatus(form);
     window.scrollTo({ top: 0 });
+    afterSave().then(() => renderStatus(form));
   } catch (error) {
     showError(form, form.dataset.msgError);
   } finally {
+    saving -= 1;
     button.disabled = false;
   }
 }
@@ -158,21 +179,51 @@ function setDefaults(form) {
   }
 }
 
+// `?revises=ID` (correcting a returned entry) and `?replaces=ID` (entering again one the
+// server refused) come from the address, so that the offline copy of the form serves too.
+function applyAddress(form) {
+  const params = new URLSearchParams(window.location.search);
+  const revises = params.get("revises");
+  if (revises && !form.elements.namedItem("revises")) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "revises";
+    input.value = revises;
+    form.prepend(input);
+  }
+  const replaces = params.get("replaces");
+  if (replaces) form.dataset.replaces = replaces;
+  const note = document.getElementById("capture-correcting");
+  if (note) note.hidden = !(revises || replaces);
+}
+
+// After the correction is saved the form is a fresh one again.
+function forgetCorrection(form) {
+  const revises = form.elements.namedItem("revises");
+  if (revises) revises.remove();
+  delete form.dataset.replaces;
+  const note = document.getElementById("capture-correcting");
+  if (note) note.hidden = true;
+  if (window.location.search) window.history.replaceState(null, "", window.location.pathname);
+}
+
 function init(root) {
   const form = (root || document).querySelector("form[data-capture]");
   if (!form || form.dataset.ready) return;
   form.dataset.ready = "1";
+  applyAddress(form);
+  // The risk form's own script, only where it is needed (boosted links run no head scripts).
+  if (form.querySelector("[data-risk-instrument]")) import("./risk-form.js");
   setDefaults(form);
   sealingKey(); // fetch and keep the key while online
   renderStatus(form);
-  syncNow().then(() => renderStatus(form));
 }
 
 document.addEventListener("submit", onSubmit);
 document.addEventListener("DOMContentLoaded", () => init(document));
 document.addEventListener("htmx:load", (event) => init(event.target));
 if (document.readyState !== "loading") init(document);
-window.addEventListener("online", () => syncNow().then(() => {
+document.addEventListener("alongside:synced", () => {
   const form = document.querySelector("form[data-capture]");
   if (form) renderStatus(form);
-}));
+});

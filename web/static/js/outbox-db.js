@@ -3,7 +3,8 @@
 //   outbox   — sealed envelopes waiting to be sent, or refused by the server. Ciphertext only,
 //              plus what the status list shows: entry type, case code, times, state, error.
 //   sent     — ids of envelopes the server acknowledged (for approval status); no content.
-//   settings — the device token and the public sealing key.
+//   settings — the device token, the public sealing key, the last sync's summary.
+// Upgrades only ever add: an older page or service worker never finds its entries gone.
 const DB_NAME = "alongside";
 const DB_VERSION = 1;
 
@@ -59,4 +60,22 @@ export async function setting(key) {
 
 export function saveSetting(key, value) {
   return put("settings", { key, value });
+}
+
+// Logging out with nothing left to send: the database goes, with the device token in it.
+export async function destroy() {
+  if (opening) {
+    try {
+      (await opening).close();
+    } catch (error) {
+      // Never opened: nothing to close.
+    }
+    opening = null;
+  }
+  await new Promise((resolve) => {
+    const request = indexedDB.deleteDatabase(DB_NAME);
+    request.onsuccess = request.onerror = () => resolve();
+    // Another tab still holds it open: it closes on `versionchange`; don't wait forever.
+    request.onblocked = () => setTimeout(resolve, 2000);
+  });
 }

@@ -1,16 +1,43 @@
-// Sending the outbox: device registration, batches, and what each result means.
+// Sending the outbox: device registration, batches, what each result means, and the
+// approval status of what was sent. Runs in pages and in the service worker (Background
+// Sync), so it touches neither `document` nor `window` unless they exist.
 // An envelope leaves the outbox only when the server answered `stored` or `duplicate`.
 import * as db from "./outbox-db.js";
 
+export const SYNC_TAG = "alongside-outbox";
 const MAX_BATCH = 100;
 const MAX_BYTES = 2 * 1024 * 1024 - 4096;
+const STATUS_BATCH = 100;
+// Sent entries are remembered (ids and status only) so the phone can say "approved" or
+// "returned"; approved ones are forgotten after this long.
+const KEEP_APPROVED_MS = 30 * 24 * 3600 * 1000;
 let running = null;
 
+const inPage = typeof document !== "undefined";
+
 function csrfToken() {
-  return window.alongsideCsrfToken ? window.alongsideCsrfToken() : "";
+  return inPage && window.alongsideCsrfToken ? window.alongsideCsrfToken() : "";
 }
 
-export async function sealingKey() {
+function currentUser() {
+  return inPage ? document.body.dataset.user || "" : "";
+}
+
+function online() {
+  return typeof navigator === "undefined" || navigator.onLine !== false;
+}
+
+let fetchedKey = null;
+
+// The current sealing key: asked of the server once per page while online (kept for offline
+// use), else the one kept from the last online visit.
+export function sealingKey() {
+  if (!online()) return db.setting("sealing_key");
+  if (!fetchedKey) fetchedKey = fetchSealingKey().finally(() => setTimeout(() => { fetchedKey = null; }, 60_000));
+  return fetchedKey;
+}
+
+async function fetchSealingKey() {
   try {
     const response = await fetch("/api/v1/sealing-key", { credentials: "same-origin", cache: "no-store" });
     if (response.ok) {
@@ -24,22 +51,40 @@ export async function sealingKey() {
   return db.setting("sealing_key");
 }
 
-export async function deviceToken() {
-  const known = await db.setting("device");
-  const user = document.body.dataset.user || "";
-  // A token belongs to the user who registered it; another user on this phone gets their own.
-  if (known && known.token && (!user || known.user === user)) return known.token;
-  const name = (navigator.userAgentData && navigator.userAgentData.platform) || navigator.platform || "phone";
+async function registerDevice() {
+  const user = currentUser();
+  const platform = (typeof navigator !== "undefined" && ((navigator.userAgentData && navigator.userAgentData.platform) || navigator.platform)) || "phone";
   const response = await fetch("/api/v1/devices", {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: JSON.stringify({ name: `${name} · ${new Date().toISOString().slice(0, 10)}` }),
+    body: JSON.stringify({ name: `${platform} · ${new Date().toISOString().slice(0, 10)}` }),
   });
   if (!response.ok) throw new Error("device registration failed: " + response.status);
   const device = await response.json();
   await db.saveSetting("device", { id: device.device_id, token: device.token, user });
+  await db.saveSetting("device_revoked", null);
   return device.token;
+}
+
+export async function deviceToken() {
+  const known = await db.setting("device");
+  const user = currentUser();
+  // A revoked phone is not silently reconnected: its user decides (see reconnectDevice).
+  if (await db.setting("device_revoked")) throw Object.assign(new Error("device revoked"), { revoked: true });
+  // A token belongs to the user who registered it; another user on this phone gets their own.
+  if (known && known.token && (!user || known.user === user)) return known.token;
+  // Registering needs a logged-in page; the service worker only uses a token it has.
+  if (!inPage || !user) throw new Error("no device token yet");
+  return registerDevice();
+}
+
+// After "this phone was revoked": the signed-in user connects it again, and the entries
+// still in the outbox go out under the new token.
+export async function reconnectDevice() {
+  await db.saveSetting("device_revoked", null);
+  await db.saveSetting("device", null);
+  return registerDevice();
 }
 
 function batches(items) {
@@ -68,37 +113,49 @@ async function sendBatch(token, items) {
     body: JSON.stringify({ entries: items.map((item) => item.envelope) }),
   });
   if (response.status === 401) {
-    await db.saveSetting("device_revoked", true);
+    await db.saveSetting("device_revoked", { at: new Date().toISOString() });
     throw Object.assign(new Error("device token refused"), { revoked: true });
   }
-  if (!response.ok) throw new Error("sync failed: " + response.status);
+  if (!response.ok) throw Object.assign(new Error("sync failed: " + response.status), { status: response.status });
   const body = await response.json();
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     const result = body.results[i] || {};
     if (result.status === "stored" || result.status === "duplicate") {
-      await db.put("sent", { id: item.id, type: item.type, case: result.case_code || item.case, saved_at: item.saved_at, sent_at: new Date().toISOString() });
+      await db.put("sent", {
+        id: item.id, type: item.type, case: item.case, saved_at: item.saved_at,
+        sent_at: new Date().toISOString(), status: "submitted",
+      });
       await db.remove("outbox", item.id);
     } else {
       item.state = result.status === "conflict" ? "conflict" : "rejected";
-      item.error = result.error ? result.error.message : result.status;
+      item.error = result.error ? result.error.message : result.status || "";
+      item.error_code = result.error ? result.error.code : result.status || "";
       await db.put("outbox", item);
     }
   }
 }
 
-// Send everything waiting; one run at a time. Resolves to a summary, never rejects.
+async function remember(summary) {
+  await db.saveSetting("last_sync", { at: new Date().toISOString(), ...summary });
+  return summary;
+}
+
+// Send everything waiting; one run at a time. Resolves to a summary, never rejects:
+// {sent, waiting, failed, offline?, error?, revoked?}.
 export function syncNow() {
   if (running) return running;
   running = (async () => {
-    const waiting = (await db.all("outbox")).filter((item) => item.state === "waiting");
-    if (!waiting.length) return { sent: 0, waiting: 0 };
-    if (!navigator.onLine) return { sent: 0, waiting: waiting.length, offline: true };
+    const outbox = await db.all("outbox");
+    const waiting = outbox.filter((item) => item.state === "waiting");
+    const failed = outbox.length - waiting.length;
+    if (!waiting.length) return { sent: 0, waiting: 0, failed };
+    if (!online()) return { sent: 0, waiting: waiting.length, failed, offline: true };
     let token;
     try {
       token = await deviceToken();
     } catch (error) {
-      return { sent: 0, waiting: waiting.length, error: String(error) };
+      return remember({ sent: 0, waiting: waiting.length, failed, error: String(error.message || error), revoked: !!error.revoked });
     }
     let sent = 0;
     try {
@@ -107,9 +164,10 @@ export function syncNow() {
         sent += batch.length;
       }
     } catch (error) {
-      return { sent, waiting: waiting.length - sent, error: String(error), revoked: !!error.revoked };
+      return remember({ sent, waiting: waiting.length - sent, failed, error: String(error.message || error), revoked: !!error.revoked });
     }
-    return { sent, waiting: 0 };
+    const after = await db.all("outbox");
+    return remember({ sent, waiting: 0, failed: after.length });
   })().finally(() => { running = null; });
   return running;
 }
@@ -117,6 +175,76 @@ export function syncNow() {
 export async function queueEnvelope(envelope, meta) {
   const item = { id: envelope.id, envelope, type: meta.type, case: meta.case || "", saved_at: new Date().toISOString(), state: "waiting", error: "" };
   await db.put("outbox", item);
-  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  // Entered again after the server refused it: the refused envelope goes.
+  if (meta.replaces) await db.remove("outbox", meta.replaces);
+  // A correction of a returned entry: the returned one is dealt with.
+  if (meta.revises) {
+    const returned = await db.get("sent", meta.revises);
+    if (returned) await db.put("sent", { ...returned, status: "corrected" });
+  }
   return item;
+}
+
+// Ask the browser to send the outbox even if the page is closed (Chromium's Background
+// Sync). False where the browser cannot: the app then sends on every start.
+export async function requestBackgroundSync() {
+  try {
+    const registration = await navigator.serviceWorker.ready;
+    if (!registration.sync) return false;
+    await registration.sync.register(SYNC_TAG);
+    return true;
+  } catch (error) {
+    return false;
+  }
+}
+
+export function discard(id) {
+  return db.remove("outbox", id);
+}
+
+// Ask the server what became of what this phone sent: submitted, approved or returned.
+export async function refreshStatuses() {
+  if (!online()) return false;
+  const known = await db.setting("device");
+  if (!known || !known.token || (await db.setting("device_revoked"))) return false;
+  const now = Date.now();
+  const sent = await db.all("sent");
+  for (const item of sent) {
+    if (item.status === "approved" && item.checked_at && now - Date.parse(item.checked_at) > KEEP_APPROVED_MS) {
+      await db.remove("sent", item.id);
+    }
+  }
+  // A decision is final for a version: only what still waits for one is asked about.
+  const open = sent.filter((item) => !item.status || item.status === "submitted");
+  for (let i = 0; i < open.length; i += STATUS_BATCH) {
+    const chunk = open.slice(i, i + STATUS_BATCH);
+    let answer;
+    try {
+      const response = await fetch("/api/v1/entries/status?ids=" + chunk.map((item) => item.id).join(","), {
+        credentials: "omit",
+        headers: { Authorization: "Bearer " + known.token },
+        cache: "no-store",
+      });
+      if (!response.ok) return false;
+      answer = await response.json();
+    } catch (error) {
+      return false;
+    }
+    for (const item of chunk) {
+      const status = answer[item.id];
+      if (!status) continue;
+      await db.put("sent", { ...item, status, checked_at: new Date().toISOString() });
+    }
+  }
+  return true;
+}
+
+// What the badge and the outbox page count.
+export async function counts() {
+  const [outbox, sent] = await Promise.all([db.all("outbox"), db.all("sent")]);
+  return {
+    waiting: outbox.filter((item) => item.state === "waiting").length,
+    failed: outbox.filter((item) => item.state !== "waiting").length,
+    returned: sent.filter((item) => item.status === "returned").length,
+  };
 }

@@ -1,0 +1,51 @@
+"""Driving Alongside's pages in Chromium: logging in, filling a capture form, waiting for
+the service worker."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+# `ready` can resolve while the worker is still `activating`: wait for `activated` and a
+# controller (FIELD-NOTES.md).
+CONTROLLED_BY_ACTIVE_WORKER = """
+() => Boolean(
+  navigator.serviceWorker.controller &&
+  navigator.serviceWorker.controller.state === "activated"
+)
+"""
+
+CACHE_NAMES = "async () => await caches.keys()"
+
+
+def log_in(page: Page, username: str, password: str | None = None) -> None:
+    if password is None:
+        # Imported here: the benchmarks use this module without the server's code loaded.
+        from tests.support.accounts import PASSWORD as password
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(username)
+
+
+def fill_required(page: Page, marker: str) -> None:
+    form = page.locator("form[data-capture]")
+    for select in form.locator("select[required]:not([name=case])").all():
+        select.select_option(index=1)
+    for field in form.locator("input[type=text][required], textarea[required]").all():
+        field.fill(f"{marker} {field.get_attribute('name')}")
+    for field in form.locator("input[type=number][required]").all():
+        field.fill("3")
+    # A risk assessment needs every question answered (the first answer is the calmest).
+    for item in form.locator("[data-risk-item]").all():
+        item.locator("input[type=radio]").first.check()
+    page.get_by_label("Notes").fill(f"{marker} notes")
+
+
+def wait_until_ready_offline(page: Page) -> None:
+    """After logging in: the worker is active and has its offline copies of the pages."""
+    page.wait_for_function(CONTROLLED_BY_ACTIVE_WORKER, timeout=20_000)
+    page.reload()
+    page.wait_for_function(
+        "() => document.documentElement.dataset.offlineReady === 'yes'", timeout=20_000
+    )
