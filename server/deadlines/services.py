@@ -1,0 +1,528 @@
+"""Deadlines: what someone must do by a date, worked out from entries and schedules.
+
+Each deadline belongs to the one person who must act, and carries a date or a time, a kind,
+a case code at most and a link — never a name or case content. It has a stable `key` (kind,
+what it is about, and its date): a changed date is a new deadline, and a reminder already
+sent for the old one is not sent again for it.
+
+Kinds, who must act, and when a deadline is *closed* (the work it asks for is done):
+
+* `hearing` — an accompaniment's `next_hearing_at`, for the coordinator the case is assigned
+  to (the entry's author when the case has nobody). Closed when another accompaniment of the
+  same case is logged that took place no earlier than twelve hours before the hearing (the
+  accompaniment *of* that hearing; twelve hours allow for a hearing moved earlier that day).
+* `follow_up` — a referral's `follow_up_on`, for the same person. Closed when the referral
+  (its latest version) says the service was received or declined, or another referral of the
+  case was logged on or after the follow-up day.
+* `reassessment` — the next reassessment of a resident, as `server.risk.services` computes it
+  (level, triggers, hearings ahead), for the shelter staff member who made the latest
+  assessment (else the one the case is assigned to, else whoever opened it). Closed by a new
+  assessment, which moves the date: the old deadline is gone.
+* `safety_plan` — each action of the latest assessment's safety plan that has a due date,
+  for the same person. Closed by a new assessment, which brings a new plan.
+* `report_due` — each coordinator's monthly report: the team's schedule
+  (`ReportDueDate`, edited by an admin), else the 1st of the following month. Closed when
+  the report is submitted or approved (`server/reports`); a returned report is due again.
+* `approvals_overdue` — for a supervisor, when entries have waited for a decision longer
+  than `APPROVAL_WAIT_DAYS`: one deadline, about the oldest of them. Closed when none has.
+* `correction_due` — a returned entry not yet corrected, for its author, due
+  `CORRECTION_DAYS` after it was returned. Closed by the correction.
+
+Only the latest version of an entry sets a deadline (a corrected hearing date replaces the
+old one), and a version that was returned sets none (it is a `correction_due` instead).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from piccolo.columns.combination import Or
+
+from server.accounts.tables import Team, User
+from server.approvals.counting import latest_version_condition
+from server.approvals.services import returned_to, waiting_entries
+from server.cases.tables import Case
+from server.core.identity import CurrentUser
+from server.deadlines.tables import ReminderSettings, ReportDueDate
+from server.entries.access import visible_entries
+from server.entries.tables import Entry, details_of
+from server.reports.tables import MonthlyReport
+from server.risk.services import board, zone_name
+
+APPROVAL_WAIT_DAYS = 3
+CORRECTION_DAYS = 2
+# An accompaniment that took place this long before the hearing still counts as its record.
+HEARING_RECORD_WINDOW = timedelta(hours=12)
+# What the Upcoming page and the scheduler look at: two weeks ahead, a month behind.
+AHEAD = timedelta(days=15)
+BEHIND = timedelta(days=30)
+# The Moldova team's schedule from the contract: the month each report covers → its due day.
+MOLDOVA_REPORT_SCHEDULE = {
+    "2025-06": date(2025, 7, 1),
+    "2025-07": date(2025, 8, 1),
+    "2025-08": date(2025, 9, 1),
+    "2025-09": date(2025, 10, 1),
+    "2025-10": date(2025, 11, 1),
+    "2025-11": date(2025, 12, 1),
+    "2025-12": date(2026, 1, 1),
+    "2026-01": date(2026, 1, 31),
+}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    key: str
+    kind: str
+    user_id: int
+    url: str
+    due_at: datetime | None = None  # a moment (hearings)
+    due_on: date | None = None  # a day (everything else)
+    case_code: str = ""
+    count: int = 0
+
+    def day(self, zone: ZoneInfo) -> date:
+        return self.due_at.astimezone(zone).date() if self.due_at else self.due_on  # type: ignore[return-value]
+
+    def overdue(self, now: datetime, zone: ZoneInfo) -> bool:
+        if self.kind in ("approvals_overdue", "correction_due"):
+            return self.due_on is not None and self.due_on < now.astimezone(zone).date()
+        if self.due_at is not None:
+            return self.due_at <= now
+        return self.due_on is not None and self.due_on < now.astimezone(zone).date()
+
+
+def _responsible(user: CurrentUser):
+    """Hearings and follow-ups belong to the case's coordinator, or to the entry's author
+    when nobody is assigned to the case."""
+    return Or(
+        Entry.case.assigned_to == user.id,
+        Entry.case.assigned_to.is_null() & (Entry.author == user.id),
+    )
+
+
+async def _dated_entries(user: CurrentUser, entry_type: str, condition) -> list[dict]:
+    query = visible_entries(
+        user,
+        Entry.select(
+            Entry.id,
+            Entry.root,
+            Entry.case,
+            Entry.case.code,
+            Entry.due_at,
+            Entry.due_on,
+            Entry.details,
+        ).where(
+            (Entry.type == entry_type)
+            & (Entry.status != "returned")
+            & latest_version_condition()
+            & condition
+            & _responsible(user)
+        ),
+    )
+    return [] if query is None else await query.limit(500)
+
+
+async def _later_records(entry_type: str, case_ids: list) -> list[dict]:
+    """Entries of that type of these cases (any version that stands), to close deadlines."""
+    if not case_ids:
+        return []
+    return await Entry.select(Entry.case, Entry.root, Entry.occurred_at).where(
+        Entry.case.is_in(case_ids) & (Entry.type == entry_type) & (Entry.status != "returned")
+    )
+
+
+async def hearings(user: CurrentUser, now: datetime) -> list[Deadline]:
+    rows = await _dated_entries(
+        user,
+        "accompaniment",
+        Entry.due_at.is_not_null() & (Entry.due_at >= now - BEHIND) & (Entry.due_at <= now + AHEAD),
+    )
+    records = await _later_records("accompaniment", list({row["case"] for row in rows}))
+    found = []
+    for row in rows:
+        closed = any(
+            record["case"] == row["case"]
+            and record["root"] != row["root"]
+            and record["occurred_at"] >= row["due_at"] - HEARING_RECORD_WINDOW
+            for record in records
+        )
+        if closed:
+            continue
+        found.append(
+            Deadline(
+                key=f"hearing:{row['root']}:{row['due_at'].astimezone(UTC):%Y%m%dT%H%M}",
+                kind="hearing",
+                user_id=user.id,
+                url=f"/cases/{row['case.code']}",
+                due_at=row["due_at"],
+                case_code=row["case.code"] or "",
+            )
+        )
+    return found
+
+
+async def follow_ups(user: CurrentUser, now: datetime) -> list[Deadline]:
+    zone = ZoneInfo(zone_name(user))
+    today = now.astimezone(zone).date()
+    rows = await _dated_entries(
+        user,
+        "referral",
+        Entry.due_on.is_not_null()
+        & (Entry.due_on >= today - BEHIND)
+        & (Entry.due_on <= today + AHEAD),
+    )
+    records = await _later_records("referral", list({row["case"] for row in rows}))
+    found = []
+    for row in rows:
+        if details_of(row.get("details")).get("status") in ("received", "declined"):
+            continue
+        closed = any(
+            record["case"] == row["case"]
+            and record["root"] != row["root"]
+            and record["occurred_at"].astimezone(zone).date() >= row["due_on"]
+            for record in records
+        )
+        if closed:
+            continue
+        found.append(
+            Deadline(
+                key=f"follow_up:{row['root']}:{row['due_on']:%Y%m%d}",
+                kind="follow_up",
+                user_id=user.id,
+                url=f"/cases/{row['case.code']}",
+                due_on=row["due_on"],
+                case_code=row["case.code"] or "",
+            )
+        )
+    return found
+
+
+async def reassessments(user: CurrentUser, now: datetime) -> list[Deadline]:
+    """Reassessments, and the actions of the latest assessment's safety plan that have a due
+    date (a new assessment brings a new plan: the old plan's actions are closed with it)."""
+    if user.role != "shelter":
+        return []
+    zone = ZoneInfo(zone_name(user))
+    today = now.astimezone(zone).date()
+    rows = await board(user, today)
+    assessment_ids = [uuid.UUID(r.standing.assessment_id) for r in rows if r.standing.assessment_id]
+    assessments = (
+        {
+            str(row["id"]): row
+            for row in await Entry.select(Entry.id, Entry.author, Entry.details).where(
+                Entry.id.is_in(assessment_ids)
+            )
+        }
+        if assessment_ids
+        else {}
+    )
+    cases = (
+        {
+            row["id"]: row
+            for row in await Case.select(Case.id, Case.assigned_to, Case.opened_by).where(
+                Case.id.is_in([r.standing.case_id for r in rows])
+            )
+        }
+        if rows
+        else {}
+    )
+    found = []
+    for row in rows:
+        standing = row.standing
+        case = cases.get(standing.case_id) or {}
+        assessment = assessments.get(standing.assessment_id or "") or {}
+        owner = assessment.get("author") or case.get("assigned_to") or case.get("opened_by")
+        if owner != user.id:
+            continue
+        if today - BEHIND <= standing.next_due <= today + AHEAD:
+            found.append(
+                Deadline(
+                    key=f"reassessment:{standing.case_id}:{standing.next_due:%Y%m%d}",
+                    kind="reassessment",
+                    user_id=user.id,
+                    url="/risk/board",
+                    due_on=standing.next_due,
+                    case_code=standing.code,
+                )
+            )
+        for text in details_of(assessment.get("details")).get("safety_plan_due") or []:
+            try:
+                due_on = date.fromisoformat(text)
+            except (TypeError, ValueError):
+                continue
+            if today - BEHIND <= due_on <= today + AHEAD:
+                found.append(
+                    Deadline(
+                        key=f"safety_plan:{standing.assessment_id}:{due_on:%Y%m%d}",
+                        kind="safety_plan",
+                        user_id=user.id,
+                        url=f"/cases/{standing.code}",
+                        due_on=due_on,
+                        case_code=standing.code,
+                    )
+                )
+    return found
+
+
+def _next_month(period: str) -> date:
+    year, month = (int(part) for part in period.split("-"))
+    return date(year + month // 12, month % 12 + 1, 1)
+
+
+def _period_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+async def report_schedule(team_id: int, periods: list[str]) -> dict[str, date]:
+    """Due date of each period's monthly report: the team's schedule, else the 1st of the
+    following month."""
+    rows = (
+        await ReportDueDate.select(ReportDueDate.period, ReportDueDate.due_on).where(
+            (ReportDueDate.team == team_id) & ReportDueDate.period.is_in(periods)
+        )
+        if periods
+        else []
+    )
+    set_dates = {row["period"]: row["due_on"] for row in rows}
+    return {period: set_dates.get(period) or _next_month(period) for period in periods}
+
+
+async def reports(user: CurrentUser, now: datetime) -> list[Deadline]:
+    if user.role != "coordinator" or user.team_id is None:
+        return []
+    today = now.astimezone(ZoneInfo(zone_name(user))).date()
+    # The month just over, this month and the next: any of them may fall due in two weeks
+    # (a schedule may also set a day inside the month, as 31 January for January).
+    first = today.replace(day=1)
+    periods = [
+        _period_of(first - timedelta(days=1)),
+        _period_of(first),
+        _period_of(_next_month(_period_of(first))),
+    ]
+    handed_in = {
+        row["month"]
+        for row in await MonthlyReport.select(MonthlyReport.month).where(
+            (MonthlyReport.author == user.id)
+            & MonthlyReport.month.is_in(periods)
+            & MonthlyReport.status.is_in(["submitted", "approved"])
+        )
+    }
+    found = []
+    for period, due_on in (await report_schedule(user.team_id, periods)).items():
+        if period in handed_in:
+            continue
+        if today <= due_on <= today + AHEAD:
+            found.append(
+                Deadline(
+                    key=f"report_due:{user.id}:{period}",
+                    kind="report_due",
+                    user_id=user.id,
+                    url="/upcoming",
+                    due_on=due_on,
+                )
+            )
+    return found
+
+
+async def approvals_overdue(user: CurrentUser, now: datetime) -> list[Deadline]:
+    if user.role != "supervisor":
+        return []
+    zone = ZoneInfo(zone_name(user))
+    limit = now - timedelta(days=APPROVAL_WAIT_DAYS)
+    late = [row for row in await waiting_entries(user, now=now) if row["received_at"] <= limit]
+    if not late:
+        return []
+    oldest = late[0]  # the queue is oldest first
+    return [
+        Deadline(
+            key=f"approvals_overdue:{user.id}:{oldest['id']}",
+            kind="approvals_overdue",
+            user_id=user.id,
+            url="/approvals",
+            due_on=(oldest["received_at"] + timedelta(days=APPROVAL_WAIT_DAYS))
+            .astimezone(zone)
+            .date(),
+            count=len(late),
+        )
+    ]
+
+
+async def corrections(user: CurrentUser, now: datetime) -> list[Deadline]:
+    if not user.does_field_work:
+        return []
+    zone = ZoneInfo(zone_name(user))
+    found = []
+    for row in await returned_to(user):
+        decided = (row.get("decision") or {}).get("decided_at") or row["received_at"]
+        found.append(
+            Deadline(
+                key=f"correction_due:{row['id']}",
+                kind="correction_due",
+                user_id=user.id,
+                url=f"/entries/{row['id']}",
+                due_on=(decided + timedelta(days=CORRECTION_DAYS)).astimezone(zone).date(),
+                case_code=row.get("case.code") or "",
+            )
+        )
+    return found
+
+
+async def deadlines_for(user: CurrentUser, now: datetime | None = None) -> list[Deadline]:
+    """The user's open deadlines from a month behind to two weeks ahead, soonest first."""
+    now = now or datetime.now(UTC)
+    if user.role not in ("coordinator", "shelter", "supervisor"):
+        return []
+    found: list[Deadline] = []
+    for source in (hearings, follow_ups, reassessments, reports, approvals_overdue, corrections):
+        found.extend(await source(user, now))
+    zone = ZoneInfo(zone_name(user))
+    found.sort(key=lambda d: (sort_moment(d, zone), d.kind, d.case_code))
+    return found
+
+
+def sort_moment(deadline: Deadline, zone: ZoneInfo) -> datetime:
+    if deadline.due_at is not None:
+        return deadline.due_at
+    return datetime.combine(deadline.due_on, time(0), zone)  # type: ignore[arg-type]
+
+
+# --- The Upcoming page --------------------------------------------------------------------
+
+GROUPS = ("overdue", "today", "this_week", "next_two_weeks")
+
+
+def grouped(deadlines: list[Deadline], now: datetime, zone: ZoneInfo) -> dict[str, list]:
+    """Overdue; today; the rest of the next 7 days; the 7 days after that."""
+    today = now.astimezone(zone).date()
+    groups: dict[str, list[Deadline]] = {name: [] for name in GROUPS}
+    for deadline in deadlines:
+        day = deadline.day(zone)
+        if deadline.overdue(now, zone):
+            groups["overdue"].append(deadline)
+        elif day <= today:
+            groups["today"].append(deadline)
+        elif day < today + timedelta(days=7):
+            groups["this_week"].append(deadline)
+        elif day <= today + timedelta(days=14):
+            groups["next_two_weeks"].append(deadline)
+    return groups
+
+
+# --- Report schedule (admin) --------------------------------------------------------------
+
+
+def parse_period(text: str) -> str | None:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+    except (ValueError, AttributeError):
+        return None
+    if len(text) != 7 or not 2000 <= year <= 2100 or not 1 <= month <= 12:
+        return None
+    return f"{year:04d}-{month:02d}"
+
+
+async def set_report_due(team_id: int, period: str, due_on: date | None) -> None:
+    """Set (or, with None, clear back to the default) a team's due date for one month."""
+    key = f"{team_id}:{period}"
+    await ReportDueDate.delete().where(ReportDueDate.key == key)
+    if due_on is not None:
+        await ReportDueDate.insert(
+            ReportDueDate(key=key, team=team_id, period=period, due_on=due_on)
+        )
+
+
+async def team_schedule(team_id: int) -> list[dict]:
+    return await (
+        ReportDueDate.select(ReportDueDate.period, ReportDueDate.due_on)
+        .where(ReportDueDate.team == team_id)
+        .order_by(ReportDueDate.period)
+    )
+
+
+async def seed_moldova_schedule(team_name: str) -> None:
+    """The contract's dates for the Moldova demo team (only where none is set yet)."""
+    team = await Team.select(Team.id).where(Team.name == team_name).first()
+    if team is None:
+        return
+    for period, due_on in MOLDOVA_REPORT_SCHEDULE.items():
+        if not await ReportDueDate.exists().where(ReportDueDate.key == f"{team['id']}:{period}"):
+            await set_report_due(team["id"], period, due_on)
+
+
+# --- A user's reminder settings -----------------------------------------------------------
+
+LEADS = ("hearing_evening", "hearing_two_hours", "morning", "report_three_days", "report_one_day")
+
+
+@dataclass(frozen=True)
+class Preferences:
+    leads_off: frozenset[str] = frozenset()
+    quiet_from: time | None = None
+    quiet_until: time | None = None
+
+    def quiet(self, local: datetime) -> bool:
+        """Whether this local moment is in the quiet hours (which may span midnight)."""
+        start, end = self.quiet_from, self.quiet_until
+        if start is None or end is None or start == end:
+            return False
+        now = local.time().replace(tzinfo=None)
+        if start < end:
+            return start <= now < end
+        return now >= start or now < end
+
+
+def parse_clock(text: str) -> time | None:
+    try:
+        hours, minutes = (int(part) for part in text.split(":"))
+        if len(text) != 5:
+            return None
+        return time(hours, minutes)
+    except (ValueError, AttributeError):
+        return None
+
+
+async def preferences(user_id: int) -> Preferences:
+    row = await ReminderSettings.select().where(ReminderSettings.user == user_id).first()
+    if row is None:
+        return Preferences()
+    leads_off = row["leads_off"]
+    if isinstance(leads_off, str):
+        leads_off = json.loads(leads_off or "[]")
+    return Preferences(
+        frozenset(lead for lead in leads_off if lead in LEADS),
+        parse_clock(row["quiet_from"]),
+        parse_clock(row["quiet_until"]),
+    )
+
+
+async def save_preferences(user_id: int, preferences: Preferences) -> None:
+    values = {
+        ReminderSettings.leads_off: json.dumps(sorted(preferences.leads_off)),
+        ReminderSettings.quiet_from: preferences.quiet_from.strftime("%H:%M")
+        if preferences.quiet_from
+        else "",
+        ReminderSettings.quiet_until: preferences.quiet_until.strftime("%H:%M")
+        if preferences.quiet_until
+        else "",
+    }
+    if await ReminderSettings.exists().where(ReminderSettings.user == user_id):
+        await ReminderSettings.update(values).where(ReminderSettings.user == user_id)
+    else:
+        await ReminderSettings.insert(
+            ReminderSettings(user=user_id, **{c._meta.name: v for c, v in values.items()})
+        )
+
+
+async def reminded_users() -> list[int]:
+    """Everyone who may have deadlines: active coordinators, shelter staff, supervisors."""
+    rows = await User.select(User.id).where(
+        (User.active == True) & User.role.is_in(["coordinator", "shelter", "supervisor"])  # noqa: E712
+    )
+    return [row["id"] for row in rows]
+
+
+__all__ = ["Deadline", "deadlines_for", "grouped"]
