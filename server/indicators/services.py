@@ -1,0 +1,194 @@
+"""NRM indicators for a period, a team and a region, from the entries that count.
+
+*Persons assisted* are the cases with at least one counted entry (approved, latest approved
+version: `server.approvals.counting`) that happened in the period; *new cases* those whose
+case intake is one of them. Each person is described by the categories recorded on their
+case (sex, age band, citizenship, forms of exploitation, identification status). Persons
+who refused consent to anonymised statistics are left out of every figure. *Referrals* are
+the counted referral entries of the period, by service.
+
+One query reads the period's counted entries through the (team, occurred_at) index and the
+case columns by join; nothing sealed is opened. Every count goes through
+`server.indicators.suppression` before anyone sees it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from piccolo.query.methods.select import Select
+
+from server.approvals.counting import counted_entries
+from server.entries import categories as c
+from server.entries.tables import Entry, details_of
+from server.indicators.suppression import suppress
+
+# Breakdowns, with the HTCDS (IOM Human Trafficking Case Data Standard, as used by CTDC)
+# field each is exported under, and whether each person is in exactly one cell.
+DIMENSIONS: tuple[tuple[str, c.ChoiceList, str, bool], ...] = (
+    ("sex", c.SEX, "gender", True),
+    ("age_band", c.AGE_BAND, "ageBroad", True),
+    ("citizenship", c.CITIZENSHIP, "citizenship", True),
+    ("exploitation", c.EXPLOITATION, "typeOfExploit", False),
+    ("identification", c.IDENTIFICATION, "identificationStatus", True),
+)
+
+# HTCDS spellings of our codes where they differ (ages "18--20", sexes capitalised). Our
+# exploitation codes map to the CTDC flags isSexualExploit, isForcedLabour, … — exported
+# under one `typeOfExploit` column with the flag's name as the category.
+HTCDS_CODES: dict[str, dict[str, str]] = {
+    "sex": {"female": "Female", "male": "Male", "other": "Other", "not_disclosed": "Unknown"},
+    "age_band": {
+        **{code: code.replace("-", "--") for code in c.AGE_BAND.codes if "-" in code},
+        "not_disclosed": "Unknown",
+    },
+    "citizenship": {"not_disclosed": "Unknown", "stateless": "Stateless", "other": "Other"},
+    "exploitation": {
+        "sexual": "isSexualExploit",
+        "forced_labour": "isForcedLabour",
+        "forced_marriage": "isForcedMarriage",
+        "forced_criminality": "isForcedCriminality",
+        "begging": "isBegging",
+        "slavery": "isSlaveryAndPractices",
+        "organ_removal": "isOrganRemoval",
+        "forced_military": "isForcedMilitary",
+        "other": "isOtherExploit",
+        "not_disclosed": "Unknown",
+    },
+    "identification": {"presumed": "Presumed", "identified": "Identified"},
+}
+
+MAX_DAYS = 366 * 5
+
+
+class FilterError(ValueError):
+    """A filter that cannot be used; the message is for the person who chose it."""
+
+
+@dataclass(frozen=True)
+class IndicatorFilters:
+    start: date
+    end: date  # inclusive
+    team_id: int | None  # None: every team (admins only)
+    region: str = ""
+
+
+def period_bounds(filters: IndicatorFilters, zone: str) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(zone or "UTC")
+    start = datetime.combine(filters.start, time.min, tz)
+    end = datetime.combine(filters.end + timedelta(days=1), time.min, tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def htcds_code(dimension: str, code: str) -> str:
+    return HTCDS_CODES.get(dimension, {}).get(code, code)
+
+
+def _exploitation(value: object) -> list[str]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "[]")
+        except ValueError:
+            return []
+    return [item for item in value or [] if isinstance(item, str)]
+
+
+def _breakdowns(people: list[dict]) -> dict[str, dict[str, int]]:
+    result: dict[str, dict[str, int]] = {}
+    for key, choices, _field, _additive in DIMENSIONS:
+        counts = dict.fromkeys(choices.codes, 0)
+        for person in people:
+            values = (
+                _exploitation(person["exploitation"])
+                if key == "exploitation"
+                else [person[key] or "not_disclosed"]
+            )
+            if key == "exploitation" and not values:
+                values = ["not_disclosed"]
+            for value in values:
+                counts[value] = counts.get(value, 0) + 1
+        result[key] = counts
+    return result
+
+
+def period_query(filters: IndicatorFilters, zone: str) -> Select:
+    """The counted entries of the period, team and region (the benchmark EXPLAINs it too)."""
+    start, end = period_bounds(filters, zone)
+    query = counted_entries(
+        Entry.type,
+        Entry.case,
+        Entry.details,
+        Entry.case.sex,
+        Entry.case.age_band,
+        Entry.case.citizenship,
+        Entry.case.exploitation,
+        Entry.case.identification,
+        Entry.case.consent_statistics,
+    ).where((Entry.occurred_at >= start) & (Entry.occurred_at < end))
+    if filters.team_id is not None:
+        query = query.where(Entry.team == filters.team_id)
+    if filters.region:
+        query = query.where(Entry.region == filters.region)
+    return query
+
+
+async def compile_counts(filters: IndicatorFilters, zone: str) -> dict:
+    """The raw counts (never shown as they are: see `published`)."""
+    rows = await period_query(filters, zone)
+
+    people: dict[str, dict] = {}
+    new: set[str] = set()
+    referrals = dict.fromkeys(c.SERVICE_TYPE.codes, 0)
+    for row in rows:
+        case = row["case"]
+        if case is None or row["case.consent_statistics"] == "refused":
+            continue
+        key = str(case)
+        people.setdefault(
+            key,
+            {
+                "sex": row["case.sex"],
+                "age_band": row["case.age_band"],
+                "citizenship": row["case.citizenship"],
+                "exploitation": row["case.exploitation"],
+                "identification": row["case.identification"],
+            },
+        )
+        if row["type"] == "case_intake":
+            new.add(key)
+        elif row["type"] == "referral":
+            details = details_of(row["details"])
+            service = details.get("service_type") or ""
+            if service in referrals:
+                referrals[service] += 1
+    assisted = list(people.values())
+    new_people = [people[key] for key in new]
+    return {
+        "persons_assisted": {"total": len(assisted), **_breakdowns(assisted)},
+        "new_cases": {"total": len(new_people), **_breakdowns(new_people)},
+        "referrals": {"total": sum(referrals.values()), "service_type": referrals},
+    }
+
+
+def published(counts: dict) -> dict:
+    """The same structure with every count replaced by what may be shown."""
+    result: dict = {}
+    for group in ("persons_assisted", "new_cases"):
+        raw = counts[group]
+        shown: dict = {"total": suppress({"total": raw["total"]}, additive=False)["total"]}
+        for key, _choices, _field, additive in DIMENSIONS:
+            shown[key] = suppress(raw[key], additive=additive)
+        result[group] = shown
+    referrals = counts["referrals"]
+    result["referrals"] = {
+        "total": suppress({"total": referrals["total"]}, additive=False)["total"],
+        "service_type": suppress(referrals["service_type"], additive=True),
+    }
+    return result
+
+
+async def compile_indicators(filters: IndicatorFilters, zone: str) -> dict:
+    return published(await compile_counts(filters, zone))
