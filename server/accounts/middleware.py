@@ -33,6 +33,12 @@ class SessionMiddleware(ASGIMiddleware):
         token = request.cookies.get(session_cookie_name())
         session = await load_session(token) if token else None
         user = session.user if session else None
+        # Until the second factor is given, the session's user is nobody to every guard and
+        # page; only the second-factor pages look at `pending_user`.
+        scope["pending_user"] = user if session and session.pending_second_factor else None
+        if scope["pending_user"] is not None:
+            user = None
+        scope["reauthenticated_at"] = session.reauthenticated_at if session else None
 
         scope["user"] = user
         scope["session_id"] = session.id if session else None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -11,6 +13,8 @@ from server.core.i18n import gettext as _
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
+
+COMMON_PASSWORDS = Path(__file__).with_name("common-passwords.txt")
 
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so an unknown name costs the same time.
@@ -38,7 +42,21 @@ def password_problem(password: str) -> str | None:
         return _("A password needs at least %(n)s characters.", n=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
         return _("A password can have at most %(n)s characters.", n=MAX_LENGTH)
+    if is_common(password):
+        return _("This password is one of the most common ones. Choose another.")
     return None
+
+
+@cache
+def _common() -> frozenset[str]:
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def is_common(password: str) -> bool:
+    """On the shipped list of common passwords, ignoring case (no composition rules: length
+    and this list are what NIST SP 800-63B and ASVS ask for)."""
+    return password.strip().lower() in _common()
 
 
 def generate_password() -> str:

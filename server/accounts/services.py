@@ -112,3 +112,19 @@ async def set_language(user_id: int, language: str) -> None:
     if language not in LANGUAGES:
         raise AccountError(_("Unknown language."))
     await User.update({User.language: language}).where(User.id == user_id)
+
+
+async def disable_user(user_id: int) -> None:
+    """Disable an account at once: no login, every session ended, every device revoked (a
+    phone still holding its token cannot push another entry). Nothing is deleted."""
+    from server.accounts.sessions import end_all_sessions
+    from server.devices.services import revoke_all_devices
+
+    await User.update({User.active: False}).where(User.id == user_id)
+    await end_all_sessions(user_id)
+    await revoke_all_devices(user_id)
+
+
+async def enable_user(user_id: int) -> None:
+    """Let a disabled account log in again; its old devices stay revoked."""
+    await User.update({User.active: True}).where(User.id == user_id)

@@ -9,15 +9,23 @@ from datetime import UTC, datetime, timedelta
 
 from server.accounts.tables import Session, Team, User
 from server.core.identity import CurrentUser
+from server.settings import get_settings
 
-IDLE_TIMEOUT = timedelta(minutes=30)
+IDLE_TIMEOUT = timedelta(minutes=30)  # the default of ALONGSIDE_SESSION_IDLE_MINUTES
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
+# Sensitive actions (factor changes, key rotation, exports) ask for the password again when
+# it was last given longer ago than this.
+REAUTH_WINDOW = timedelta(minutes=10)
 # Writing last_seen on every request would make each page view a write; a minute is enough.
 TOUCH_EVERY = timedelta(seconds=60)
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def idle_timeout() -> timedelta:
+    return timedelta(minutes=get_settings().session_idle_minutes)
 
 
 def token_hash(token: str) -> str:
@@ -29,9 +37,14 @@ class ActiveSession:
     id: int
     csrf_token: str
     user: CurrentUser
+    # Password given, second factor not yet: the session opens only the second-factor pages.
+    pending_second_factor: bool = False
+    reauthenticated_at: datetime | None = None
 
 
-async def start_session(user_id: int, user_agent: str = "") -> tuple[str, str]:
+async def start_session(
+    user_id: int, user_agent: str = "", needs_second_factor: bool = False
+) -> tuple[str, str]:
     """A new session for the user: returns (cookie token, CSRF token). Never reuses an id."""
     token = secrets.token_urlsafe(32)
     csrf_token = secrets.token_urlsafe(32)
@@ -44,6 +57,8 @@ async def start_session(user_id: int, user_agent: str = "") -> tuple[str, str]:
             created_at=moment,
             last_seen_at=moment,
             user_agent=user_agent[:200],
+            needs_second_factor=needs_second_factor,
+            reauthenticated_at=None if needs_second_factor else moment,
         )
     )
     return token, csrf_token
@@ -98,13 +113,19 @@ async def load_session(token: str, at: datetime | None = None) -> ActiveSession 
             Session.created_at,
             Session.last_seen_at,
             Session.ended_at,
+            Session.needs_second_factor,
+            Session.second_factor_at,
+            Session.reauthenticated_at,
         )
         .where(Session.token_hash == token_hash(token))
         .first()
     )
     if row is None or row["ended_at"] is not None:
         return None
-    if moment - row["created_at"] > ABSOLUTE_TIMEOUT or moment - row["last_seen_at"] > IDLE_TIMEOUT:
+    if (
+        moment - row["created_at"] > ABSOLUTE_TIMEOUT
+        or moment - row["last_seen_at"] > idle_timeout()
+    ):
         await Session.update({Session.ended_at: moment}).where(Session.id == row["id"])
         return None
     user = await load_user(row["user"])
@@ -112,7 +133,13 @@ async def load_session(token: str, at: datetime | None = None) -> ActiveSession 
         return None
     if moment - row["last_seen_at"] > TOUCH_EVERY:
         await Session.update({Session.last_seen_at: moment}).where(Session.id == row["id"])
-    return ActiveSession(id=row["id"], csrf_token=row["csrf_token"], user=user)
+    return ActiveSession(
+        id=row["id"],
+        csrf_token=row["csrf_token"],
+        user=user,
+        pending_second_factor=bool(row["needs_second_factor"]) and row["second_factor_at"] is None,
+        reauthenticated_at=row["reauthenticated_at"],
+    )
 
 
 async def end_session(session_id: int) -> None:
@@ -132,3 +159,60 @@ async def team_country(team_id: int | None) -> str:
         return "MD"
     row = await Team.select(Team.country).where(Team.id == team_id).first()
     return row["country"] if row else "MD"
+
+
+# --- the user's own sessions -----------------------------------------------------------------
+
+
+async def live_sessions(user_id: int, at: datetime | None = None) -> list[dict]:
+    """The user's sessions that still work, newest first."""
+    moment = at or now()
+    rows = (
+        await Session.select(
+            Session.id,
+            Session.created_at,
+            Session.last_seen_at,
+            Session.user_agent,
+            Session.needs_second_factor,
+            Session.second_factor_at,
+        )
+        .where(
+            (Session.user == user_id)
+            & Session.ended_at.is_null()
+            & (Session.created_at > moment - ABSOLUTE_TIMEOUT)
+            & (Session.last_seen_at > moment - idle_timeout())
+        )
+        .order_by(Session.last_seen_at, ascending=False)
+    )
+    return rows
+
+
+async def end_own_session(user_id: int, session_id: int) -> bool:
+    """End one of the user's sessions; False when it is not theirs (or already over)."""
+    ended = (
+        await Session.update({Session.ended_at: now()})
+        .where((Session.id == session_id) & (Session.user == user_id) & Session.ended_at.is_null())
+        .returning(Session.id)
+    )
+    return bool(ended)
+
+
+async def end_other_sessions(user_id: int, keep_session_id: int) -> int:
+    ended = (
+        await Session.update({Session.ended_at: now()})
+        .where(
+            (Session.user == user_id) & (Session.id != keep_session_id) & Session.ended_at.is_null()
+        )
+        .returning(Session.id)
+    )
+    return len(ended)
+
+
+async def mark_reauthenticated(session_id: int, at: datetime | None = None) -> None:
+    await Session.update({Session.reauthenticated_at: at or now()}).where(Session.id == session_id)
+
+
+def recently_authenticated(reauthenticated_at: datetime | None, at: datetime | None = None) -> bool:
+    if reauthenticated_at is None:
+        return False
+    return (at or now()) - reauthenticated_at <= REAUTH_WINDOW

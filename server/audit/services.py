@@ -24,6 +24,9 @@ ACTIONS = (
     "logout",
     "approve_entry",
     "return_entry",
+    "submit_report",
+    "approve_report",
+    "return_report",
 )
 
 
@@ -96,6 +99,26 @@ ACTION_LABELS: dict[str, LazyString] = {
     "logout": lazy_gettext("Logged out"),
     "approve_entry": lazy_gettext("Approved an entry"),
     "return_entry": lazy_gettext("Returned an entry"),
+    "submit_report": lazy_gettext("Submitted a monthly report"),
+    "approve_report": lazy_gettext("Approved a monthly report"),
+    "return_report": lazy_gettext("Returned a monthly report"),
+    "access_denied": lazy_gettext("Was refused a page or an action"),
+    "device_refused": lazy_gettext("A device token was refused"),
+    "login_failed_unknown": lazy_gettext("Failed to log in with an unknown name"),
+    "second_factor_totp": lazy_gettext("Confirmed the login with an authenticator app"),
+    "second_factor_passkey": lazy_gettext("Confirmed the login with a passkey"),
+    "second_factor_recovery_code": lazy_gettext("Confirmed the login with a recovery code"),
+    "second_factor_failed": lazy_gettext("Gave a wrong second factor"),
+    "second_factor_added": lazy_gettext("Added a second factor"),
+    "second_factor_removed": lazy_gettext("Removed a second factor"),
+    "second_factor_reset": lazy_gettext("Reset a user's second factors"),
+    "recovery_codes_new": lazy_gettext("Made new recovery codes"),
+    "reauthenticated": lazy_gettext("Confirmed the password again"),
+    "reauthentication_failed": lazy_gettext("Gave a wrong password to confirm"),
+    "session_ended": lazy_gettext("Ended a session"),
+    "sessions_ended": lazy_gettext("Ended every other session"),
+    "user_disabled": lazy_gettext("Disabled a user"),
+    "user_enabled": lazy_gettext("Enabled a user"),
 }
 
 OBJECT_TYPE_LABELS: dict[str, LazyString] = {
@@ -104,6 +127,9 @@ OBJECT_TYPE_LABELS: dict[str, LazyString] = {
     "device": lazy_gettext("Device"),
     "user": lazy_gettext("User"),
     "key": lazy_gettext("Key"),
+    "report": lazy_gettext("Monthly report"),
+    "session": lazy_gettext("Session"),
+    "path": lazy_gettext("Page"),
 }
 
 

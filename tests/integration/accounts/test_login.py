@@ -133,13 +133,28 @@ def test_logout_ends_the_session_and_clears_site_data(client):
     make_user("ion")
     token = log_in(client, "ion")
     session_cookie = client.cookies.get("alongside_session")
-    response = client.post("/logout", data={"_csrf_token": token}, follow_redirects=False)
+    response = client.post(
+        "/logout", data={"_csrf_token": token, "outbox": "empty"}, follow_redirects=False
+    )
     assert response.status_code == 303
     assert "cookies" in response.headers["clear-site-data"]
     assert "storage" in response.headers["clear-site-data"]
     # The old cookie is dead on the server, not only deleted in the browser.
     client.cookies.clear()
     client.cookies.set("alongside_session", session_cookie)
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_logout_keeps_the_phone_storage_unless_the_outbox_is_empty(client):
+    # Without the page's word that nothing waits to be sent, the outbox (in the site's
+    # storage) must survive logging out: only cookies and the HTTP cache are cleared.
+    make_user("ion")
+    token = log_in(client, "ion")
+    response = client.post("/logout", data={"_csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    cleared = response.headers["clear-site-data"]
+    assert '"cookies"' in cleared and '"cache"' in cleared
+    assert "storage" not in cleared
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
