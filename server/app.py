@@ -13,20 +13,36 @@ from litestar.template.config import TemplateConfig
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 
+from server.accounts.account_routes import router as account_router
+from server.accounts.factor_routes import router as factors_router
 from server.accounts.middleware import SessionMiddleware
 from server.accounts.routes import router as accounts_router
+from server.approvals.routes import router as approvals_router
+from server.audit.middleware import AccessDeniedAudit
 from server.audit.routes import router as audit_router
 from server.cases.routes import router as cases_router
 from server.core.csrf import CSRFMiddleware
 from server.core.errors import exception_handlers
 from server.core.headers import add_security_headers
+from server.core.logs import JsonFormatter, RequestLogMiddleware
 from server.core.paths import STATIC_DIR
 from server.core.templating import template_engine
+from server.deadlines.routes import router as deadlines_router
+from server.deadlines.scheduler import start_scheduler, stop_scheduler
 from server.devices.routes import router as devices_router
 from server.entries.routes import router as entries_router
 from server.home.routes import router as home_router
+from server.indicators.routes import router as indicators_router
+from server.notifications.routes import count_unread_notifications
+from server.notifications.routes import router as notifications_router
+from server.operations.openapi import openapi_config
 from server.operations.routes import router as operations_router
+from server.outbox.routes import router as outbox_router
+from server.push.routes import router as push_router
+from server.push.vapid import ensure_key as vapid_key
 from server.pwa.routes import router as pwa_router
+from server.reports.routes import router as reports_router
+from server.risk.routes import router as risk_router
 from server.sealing.keys import key_ring
 from server.sealing.routes import router as sealing_router
 from server.settings import SettingsError, get_settings, secret_key
@@ -56,6 +72,7 @@ def create_app(pooled: bool = False) -> Litestar:
     secret_key(settings)  # made on first start, before any request needs it
     ring = key_ring(settings)
     ring.current()  # likewise the sealing key pair
+    vapid_key(settings)  # and the VAPID key pair of Web Push
     if settings.production and ring.loose_files():
         # Production refuses to run with private keys that other accounts can read.
         raise SettingsError(
@@ -69,33 +86,49 @@ def create_app(pooled: bool = False) -> Litestar:
             operations_router,
             pwa_router,
             accounts_router,
+            factors_router,
+            account_router,
             home_router,
             sealing_router,
             devices_router,
             sync_router,
+            outbox_router,
             entries_router,
+            approvals_router,
+            notifications_router,
             cases_router,
             audit_router,
+            risk_router,
+            deadlines_router,
+            push_router,
+            reports_router,
+            indicators_router,
             static_router,
         ],
         middleware=[
+            RequestLogMiddleware(),
             SessionMiddleware(),
+            AccessDeniedAudit(),
             CSRFMiddleware(),
         ],
         template_config=TemplateConfig(instance=template_engine),
         plugins=[HTMXPlugin()],
         exception_handlers=exception_handlers,
+        before_request=count_unread_notifications,
         before_send=[add_security_headers],
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
         request_max_body_size=MAX_REQUEST_BODY,
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},
+            # One JSON object per line, no personal data (server/core/logs.py).
+            formatters={"standard": {"()": JsonFormatter}},
             log_exceptions="never",
         ),
-        openapi_config=None,
+        openapi_config=openapi_config(),
         debug=False,
-        on_startup=[open_database_pool] if pooled else [],
-        on_shutdown=[close_database_pool] if pooled else [],
+        # The scheduler runs in the served app only; tests start it themselves.
+        on_startup=[open_database_pool, start_scheduler] if pooled else [],
+        on_shutdown=[stop_scheduler, close_database_pool] if pooled else [],
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 
 class CommandError(Exception):
@@ -40,6 +41,8 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server.core.logs import logging_config
+
     asyncio.run(_migrate())
     settings = _settings()
     uvicorn.run(
@@ -50,6 +53,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         server_header=False,
         log_level="info",
+        # JSON lines without client addresses or paths; requests are logged by the app.
+        log_config=logging_config(),
+        access_log=False,
     )
     return 0
 
@@ -104,6 +110,38 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_action(args: argparse.Namespace, action: str) -> int:
+    """disable / enable / reset-factors of one user, recorded in the audit log as the CLI's."""
+
+    async def run() -> None:
+        from server.accounts import factors, services
+        from server.audit.services import record
+
+        await _migrate()
+        user_id = await factors.user_id_by_name(args.name)
+        if user_id is None:
+            raise CommandError(f"no user named {args.name.strip().lower()}")
+        if action == "disable":
+            await services.disable_user(user_id)
+        elif action == "enable":
+            await services.enable_user(user_id)
+        else:
+            await factors.reset_factors(user_id)
+        event = {"disable": "user_disabled", "enable": "user_enabled"}.get(
+            action, "second_factor_reset"
+        )
+        await record(event, None, "user", str(user_id), username="cli")
+
+    asyncio.run(run())
+    done = {
+        "disable": "disabled: sessions ended, devices revoked",
+        "enable": "enabled",
+        "reset-factors": "second factors reset: enrolment at the next login",
+    }[action]
+    print(f"{args.name.strip().lower()} {done}")
+    return 0
+
+
 def cmd_keys_rotate(_args: argparse.Namespace) -> int:
     async def run() -> tuple[str, int]:
         from server.audit.services import record
@@ -116,6 +154,41 @@ def cmd_keys_rotate(_args: argparse.Namespace) -> int:
 
     kid, count = asyncio.run(run())
     print(f"new sealing key {kid}; {count} entries re-wrapped, none re-encrypted")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from server.operations.backup import BackupError, backup
+
+    try:
+        summary = backup(_settings(), args.path)
+    except BackupError as error:
+        raise CommandError(str(error)) from error
+    counted = f"; {summary.entries} entries" if summary.entries >= 0 else ""
+    print(f"backup written to {summary.path} ({summary.kind}{counted}); keys/ is not in it")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from server.operations.backup import BackupError, check_entries, restore
+
+    settings = _settings()
+    try:
+        restore(settings, args.path)
+    except BackupError as error:
+        raise CommandError(str(error)) from error
+
+    async def check() -> tuple[int, int]:
+        await _migrate()  # a backup of an older version gets this version's migrations
+        return await check_entries()
+
+    entries, unopened = asyncio.run(check())
+    if unopened:
+        raise CommandError(
+            f"restored, but {unopened} of {entries} entries do not open with the keys in "
+            f"{settings.keys_dir}: copy the keys folder of the backed-up server there"
+        )
+    print(f"restored from {args.path}: {entries} entries, every one opens with the keys")
     return 0
 
 
@@ -144,11 +217,27 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--team", required=True)
     create.add_argument("--password-stdin", action="store_true")
     create.set_defaults(handler=cmd_user_create)
+    for action, text in (
+        ("disable", "disable a user: sessions ended and devices revoked at once"),
+        ("enable", "let a disabled user log in again"),
+        ("reset-factors", "remove a user's second factors and recovery codes"),
+    ):
+        command = user_commands.add_parser(action, help=text)
+        command.add_argument("name")
+        command.set_defaults(handler=lambda args, action=action: _user_action(args, action))
 
     keys = commands.add_parser("keys", help="sealing keys")
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
     rotate = key_commands.add_parser("rotate", help="new sealing key; stored entries re-wrapped")
     rotate.set_defaults(handler=cmd_keys_rotate)
+
+    backup = commands.add_parser("backup", help="consistent backup of the database (no keys)")
+    backup.add_argument("path", type=Path)
+    backup.set_defaults(handler=cmd_backup)
+
+    restore = commands.add_parser("restore", help="restore a backup into the configured database")
+    restore.add_argument("path", type=Path)
+    restore.set_defaults(handler=cmd_restore)
 
     return parser
 

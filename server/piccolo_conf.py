@@ -37,5 +37,10 @@ APP_REGISTRY = AppRegistry(
         "server.cases.piccolo_app",
         "server.entries.piccolo_app",
         "server.audit.piccolo_app",
+        "server.approvals.piccolo_app",
+        "server.notifications.piccolo_app",
+        "server.reports.piccolo_app",
+        "server.push.piccolo_app",
+        "server.deadlines.piccolo_app",
     ]
 )

@@ -64,6 +64,9 @@ class Settings:
     sealing_passphrase: str | None = None
     """`ALONGSIDE_SEALING_PASSPHRASE`: when set, private sealing keys are encrypted with it."""
 
+    session_idle_minutes: int = 30
+    """`ALONGSIDE_SESSION_IDLE_MINUTES`: minutes without a request after which a session ends."""
+
     @property
     def production(self) -> bool:
         return self.env == "production"
@@ -127,6 +130,15 @@ def read_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
     except ValueError as error:
         raise SettingsError("PORT must be a whole number") from error
 
+    try:
+        idle = int(env.get("ALONGSIDE_SESSION_IDLE_MINUTES") or 30)
+    except ValueError as error:
+        raise SettingsError("ALONGSIDE_SESSION_IDLE_MINUTES must be a whole number") from error
+    # Longer than the absolute limit (12 hours) would mean nothing; shorter than 2 minutes
+    # would end sessions between two taps.
+    if not 2 <= idle <= 720:
+        raise SettingsError("ALONGSIDE_SESSION_IDLE_MINUTES must be between 2 and 720")
+
     secret_key = env.get("ALONGSIDE_SECRET_KEY") or None
     if secret_key is not None and len(secret_key) < 32:
         raise SettingsError("ALONGSIDE_SECRET_KEY must be at least 32 characters")
@@ -142,6 +154,7 @@ def read_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         scheduler_interval=interval,
         port=port,
         sealing_passphrase=env.get("ALONGSIDE_SEALING_PASSPHRASE") or None,
+        session_idle_minutes=idle,
     )
     if settings.production:
         check_production(settings)

@@ -27,6 +27,7 @@ from server.entries import categories as c
 from server.entries.access import visible_case
 from server.entries.definitions import ENTRY_TYPES
 from server.regions.lists import region_names
+from server.risk.presentation import case_risk
 
 RESULTS_TARGET = "case-results"
 
@@ -247,6 +248,8 @@ async def _case_page(
             "close_reasons": c.CLOSE_REASON.options,
             "error": error,
             "error_field": error_field,
+            # Levels over time and what changed (server.risk); shown where there is any.
+            "risk": await case_risk(user, case),
         },
         status_code=status_code,
     )

@@ -9,18 +9,36 @@ NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
         (lazy_gettext("Home"), "/"),
         (lazy_gettext("New entry"), "/capture"),
         (lazy_gettext("Cases"), "/cases"),
+        (lazy_gettext("Upcoming"), "/upcoming"),
+        (lazy_gettext("Outbox"), "/outbox"),
+        (lazy_gettext("Returned to me"), "/returned"),
+        (lazy_gettext("My reports"), "/reports"),
     ],
     "shelter": [
         (lazy_gettext("Home"), "/"),
         (lazy_gettext("New entry"), "/capture"),
         (lazy_gettext("Residents"), "/cases"),
+        (lazy_gettext("Risk board"), "/risk/board"),
+        (lazy_gettext("Upcoming"), "/upcoming"),
+        (lazy_gettext("Outbox"), "/outbox"),
+        (lazy_gettext("Returned to me"), "/returned"),
     ],
     "supervisor": [
         (lazy_gettext("Home"), "/"),
+        (lazy_gettext("Approvals"), "/approvals"),
+        (lazy_gettext("Upcoming"), "/upcoming"),
         (lazy_gettext("Cases"), "/cases"),
+        (lazy_gettext("Risk board"), "/risk/board"),
+        (lazy_gettext("Team reports"), "/reports"),
+        (lazy_gettext("Indicators"), "/indicators"),
         (lazy_gettext("Audit log"), "/audit"),
     ],
-    "admin": [(lazy_gettext("Home"), "/"), (lazy_gettext("Audit log"), "/audit")],
+    "admin": [
+        (lazy_gettext("Home"), "/"),
+        (lazy_gettext("Audit log"), "/audit"),
+        (lazy_gettext("Indicators"), "/indicators"),
+        (lazy_gettext("Report schedule"), "/report-schedule"),
+    ],
 }
 
 

@@ -10,10 +10,16 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
 from server.core import i18n
+from server.core.headers import csp_nonce
 from server.core.navigation import navigation_for
 from server.core.paths import STATIC_DIR, TEMPLATES_DIR
 
 HTMX_FILE = "vendor/htmx-2.0.11.min.js"
+
+# The service worker asks for a page it will keep for offline use with this header; the page
+# is then rendered as an offline copy (templates leave out everything but codes and dates),
+# and the response says so, so that the worker never keeps a page that was not.
+OFFLINE_COPY_HEADER = "alongside-offline-copy"
 
 
 def _static_version() -> str:
@@ -63,6 +69,26 @@ def build_environment() -> Environment:
 template_engine = JinjaTemplateEngine.from_environment(build_environment())
 
 
+def _mark(kind: str, value: object) -> str:
+    if not value:
+        return ""
+    import hashlib
+
+    return hashlib.sha256(f"alongside-{kind}-mark|{value}".encode()).hexdigest()[:16]
+
+
+def session_mark(session_id: object) -> str:
+    """A short token that changes with each login, for the service worker to notice one;
+    it reveals neither the session id nor who is logged in."""
+    return _mark("session", session_id)
+
+
+def user_mark(user: object) -> str:
+    """Who is logged in, for the phone's scripts (a device token belongs to one user), without
+    putting a name into pages the phone keeps."""
+    return _mark("user", getattr(user, "id", None))
+
+
 def page_context(request: Request) -> dict[str, Any]:
     """What the base layout needs: who is here, their language, the CSRF token."""
     user = request.scope.get("user")
@@ -72,6 +98,13 @@ def page_context(request: Request) -> dict[str, Any]:
         "csrf_token": request.scope.get("csrf_token", ""),
         "language": i18n.current_language.get(),
         "path": request.url.path,
+        "offline_copy": request.headers.get(OFFLINE_COPY_HEADER) == "1",
+        # Set before the handler by server.notifications (0 when not counted).
+        "unread_notifications": request.scope.get("unread_notifications", 0),
+        "session_mark": session_mark(request.scope.get("session_id")),
+        "user_mark": user_mark(user),
+        # Every <script> of a page carries it; the policy of this response names it.
+        "csp_nonce": csp_nonce(request.scope),
     }
 
 
@@ -85,9 +118,12 @@ def render(
 ) -> Template:
     merged = page_context(request)
     merged.update(context or {})
+    headers = dict(headers or {})
+    if merged["offline_copy"]:
+        headers[OFFLINE_COPY_HEADER] = "1"
     return Template(
         template_name=template_name,
         context=merged,
         status_code=status_code,
-        headers=headers or {},
+        headers=headers,
     )

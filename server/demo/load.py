@@ -52,4 +52,8 @@ async def load_demo(password_hash: str | None = None) -> list[DemoAccount]:
             password_hash=password_hash,
         )
         created.append(account)
+    # The Moldova team's monthly report due dates from the contract (server.deadlines).
+    from server.deadlines.services import seed_moldova_schedule
+
+    await seed_moldova_schedule(MOLDOVA_TEAM)
     return created

@@ -4,7 +4,9 @@
   cases assigned to them (a reassigned case brings its history with it);
 * shelter staff: their team's residents and their entries;
 * supervisors: their team's cases and entries;
-* admins: manage users, teams and devices, and read no case content.
+* admins: manage users, teams and devices, and read no case content;
+* monthly reports: the coordinator who writes one, and the supervisors of their team
+  (`may_read_reports_of`); indicators are aggregates for supervisors and admins.
 
 Anyone else gets None, which routes turn into 404 — never 403, so that nobody learns
 whether a case or an entry exists.
@@ -78,3 +80,16 @@ async def visible_entry(user: CurrentUser, entry_id: str, *columns) -> dict | No
     if condition is None:
         return None
     return await Entry.select(*columns).where(condition).where(Entry.id == parsed).first()
+
+
+def may_read_reports_of(user: CurrentUser, coordinator: dict) -> bool:
+    """A coordinator's monthly reports: theirs, and their team's supervisors'. `coordinator`
+    is a user row with `id`, `role` and `team`; anyone else (another coordinator, another
+    team's supervisor, an admin) gets a 404."""
+    if coordinator.get("role") != "coordinator":
+        return False
+    if user.role == "coordinator":
+        return user.id == coordinator["id"]
+    if user.role == "supervisor":
+        return user.team_id is not None and user.team_id == coordinator.get("team")
+    return False

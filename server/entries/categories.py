@@ -238,6 +238,18 @@ RISK_LEVEL = ChoiceList(
     ),
 )
 
+# Events that make a risk reassessment due at once (the instrument file names which apply).
+RISK_TRIGGER = ChoiceList(
+    "risk_trigger",
+    (
+        ("incident", _l("An incident")),
+        ("trafficker_contact", _l("Contact by a trafficker or exploiter")),
+        ("hearing_soon", _l("A hearing or testimony is close")),
+        ("left_shelter", _l("Left the shelter")),
+        ("health_crisis", _l("A health crisis")),
+    ),
+)
+
 TRAINING_AUDIENCE = ChoiceList(
     "training_audience",
     (

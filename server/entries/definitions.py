@@ -25,6 +25,7 @@ UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 CASE_REFERENCE = f"^({UUID4}|{CASE_CODE})$"
 NOTES_MAX = 20_000
 TEXT_MAX = 500
+SAFETY_PLAN_MAX = 30
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Field:
     key: str
     label: LazyString
     # text, textarea, integer, date, datetime, choice, choices, boolean, region, cases,
-    # answers, version
+    # answers, version, safety_plan
     kind: str
     required: bool = False
     choices: c.ChoiceList | None = None
@@ -150,6 +151,18 @@ CASE_INTAKE = EntryType(
     ),
 )
 
+# Something that calls for a risk reassessment at once (see server/risk): on a visit it is
+# optional, and the quick `risk_trigger` entry records one on its own.
+TRIGGER_ON_VISIT = Field(
+    "trigger",
+    _l("Calls for a risk reassessment now"),
+    "choice",
+    False,
+    c.RISK_TRIGGER,
+    clear=True,
+    hint=_l("Only if something happened that changes the person's safety."),
+)
+
 VISIT = EntryType(
     "visit",
     _l("Visit"),
@@ -159,6 +172,7 @@ VISIT = EntryType(
         Field("place", _l("Place"), "choice", True, c.VISIT_PLACE, clear=True),
         Field("purpose", _l("Purpose"), "textarea", True, max_length=2000),
         Field("outcome", _l("Outcome"), "textarea", max_length=2000),
+        TRIGGER_ON_VISIT,
         NOTES,
     ),
 )
@@ -240,6 +254,24 @@ RISK_ASSESSMENT = EntryType(
             "override_level", _l("Override the level"), "choice", False, c.RISK_LEVEL, clear=True
         ),
         Field("override_reason", _l("Reason for the override"), "textarea", max_length=2000),
+        Field(
+            "safety_plan",
+            _l("Safety plan"),
+            "safety_plan",
+            hint=_l("Actions agreed with the person, each with who does it and by when."),
+            widget="safety_plan",
+        ),
+        NOTES,
+    ),
+)
+
+RISK_TRIGGER = EntryType(
+    "risk_trigger",
+    _l("Risk reassessment needed"),
+    _l("Something happened that calls for a risk reassessment at once."),
+    "required",
+    (
+        Field("trigger", _l("What happened"), "choice", True, c.RISK_TRIGGER, clear=True),
         NOTES,
     ),
 )
@@ -323,6 +355,7 @@ ENTRY_TYPES: dict[str, EntryType] = {
         ACCOMPANIMENT,
         REFERRAL,
         RISK_ASSESSMENT,
+        RISK_TRIGGER,
         TRAINING,
         SUPERVISION,
         SYSTEMIC_PROBLEM,
@@ -379,6 +412,27 @@ def field_schema(item: Field) -> dict[str, Any]:
             "maxProperties": 200,
             "propertyNames": {"pattern": "^[a-z0-9_.-]{1,64}$"},
             "additionalProperties": {"type": ["string", "integer"], "maxLength": 64},
+        }
+    elif item.kind == "safety_plan":
+        # Actions with who does them and by when; sealed (free text), the dates also clear.
+        schema = {
+            "type": "array",
+            "maxItems": SAFETY_PLAN_MAX,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["action"],
+                "properties": {
+                    "action": {
+                        "type": "string",
+                        "minLength": 1,
+                        "pattern": r"\S",
+                        "maxLength": 500,
+                    },
+                    "owner": {"anyOf": [{"type": "string", "maxLength": 100}, {"type": "null"}]},
+                    "due_on": {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]},
+                },
+            },
         }
     else:  # pragma: no cover - a definition error, caught by the schema test
         raise ValueError(f"unknown field kind {item.kind}")

@@ -32,13 +32,28 @@ def display_value(kind: str, value: object, choices=None) -> str:
         return format_datetime(parse_datetime(value), "medium")
     if kind == "cases":
         return ", ".join(value)
+    if kind == "safety_plan" and isinstance(value, list):
+        # Each action with who does it and by when, one after the other.
+        return "; ".join(
+            " — ".join(
+                part
+                for part in (
+                    str(action.get("action") or ""),
+                    str(action.get("owner") or ""),
+                    format_date(parse_date(action.get("due_on"))),
+                )
+                if part
+            )
+            for action in value
+            if isinstance(action, dict)
+        )
     if kind == "answers" and isinstance(value, dict):
         return ", ".join(f"{key}: {answer}" for key, answer in sorted(value.items()))
     return str(value)
 
 
 def present_fields(entry_type: EntryType, fields: dict) -> list[ShownField]:
-    return [
+    shown = [
         ShownField(
             key=item.key,
             label=str(item.label),
@@ -47,3 +62,10 @@ def present_fields(entry_type: EntryType, fields: dict) -> list[ShownField]:
         )
         for item in entry_type.fields
     ]
+    if entry_type.key == "risk_assessment":
+        # The level and the answers in words, from the instrument version the entry names,
+        # so that whoever signs it off reads what staff saw.
+        from server.risk.presentation import present_assessment
+
+        shown = present_assessment(fields, shown)
+    return shown

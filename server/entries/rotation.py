@@ -2,14 +2,14 @@
 
 The ciphertext is never rewritten, and the envelope's own kid stays in the additional
 data, so an entry reads the same before and after. Old private keys are kept: phones may
-still hold envelopes sealed to them.
+still hold envelopes sealed to them. Monthly reports' sealed narratives are re-wrapped too.
 """
 
 from __future__ import annotations
 
 from server.entries.tables import Entry
 from server.sealing.envelope import OAEP, b64url_decode, b64url_encode, unwrap_key
-from server.sealing.keys import KeyRing, key_ring
+from server.sealing.keys import KeyRing, SealingKey, key_ring
 
 BATCH = 500
 
@@ -41,4 +41,47 @@ async def rotate_keys(ring: KeyRing | None = None) -> tuple[str, int]:
                 {Entry.wrapped_key: b64url_encode(wrapped), Entry.key_kid: new_key.kid}
             ).where((Entry.id == row["id"]) & (Entry.key_kid == row["key_kid"]))
             count += 1
+    await _rewrap_report_narratives(ring, new_key)
     return new_key.kid, count
+
+
+async def _rewrap_report_narratives(ring: KeyRing, new_key: SealingKey) -> None:
+    """Monthly reports' narratives are sealed the same way (server/reports): re-wrap them too,
+    so that every sealed text opens with the current key."""
+    # Imported here: reports build on entries, not the other way round.
+    from server.reports.tables import MonthlyReport
+
+    public_key = new_key.private_key.public_key()
+    while True:
+        rows = (
+            await MonthlyReport.select(
+                MonthlyReport.id,
+                MonthlyReport.narrative_key_kid,
+                MonthlyReport.narrative_wrapped_key,
+            )
+            .where(
+                (MonthlyReport.narrative_key_kid != new_key.kid)
+                & (MonthlyReport.narrative_wrapped_key != "")
+            )
+            .limit(BATCH)
+        )
+        if not rows:
+            return
+        for row in rows:
+            old_key = ring.get(row["narrative_key_kid"])
+            if old_key is None:
+                raise RuntimeError(
+                    f"report {row['id']} is wrapped to a missing key {row['narrative_key_kid']}"
+                )
+            content_key = unwrap_key(b64url_decode(row["narrative_wrapped_key"]), old_key)
+            await MonthlyReport.update(
+                {
+                    MonthlyReport.narrative_wrapped_key: b64url_encode(
+                        public_key.encrypt(content_key, OAEP)
+                    ),
+                    MonthlyReport.narrative_key_kid: new_key.kid,
+                }
+            ).where(
+                (MonthlyReport.id == row["id"])
+                & (MonthlyReport.narrative_key_kid == row["narrative_key_kid"])
+            )

@@ -7,6 +7,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
+from server.approvals.services import return_comment, review
 from server.audit.services import record
 from server.cases.tables import Case
 from server.core.guards import role_in, signed_in
@@ -17,6 +18,7 @@ from server.entries.definitions import ENTRY_TYPES, all_schemas
 from server.entries.presentation import present_fields
 from server.entries.services import ENVELOPE_COLUMNS, open_entry
 from server.entries.tables import Entry
+from server.risk.presentation import form_context as risk_form_context
 
 
 @get("/api/v1/schema/entries", name="entry_schemas")
@@ -54,6 +56,12 @@ async def capture_form(request: Request, type_key: FromPath[str]) -> Template:
             else [],
             "country": request.scope["user"].country,
             "revises": request.query_params.get("revises", ""),
+            # Correcting a returned entry: the supervisor's comment says what to correct.
+            "return_decision": await return_comment(
+                request.scope["user"], request.query_params.get("revises", "")
+            ),
+            # The risk assessment's questions come from the instrument file, in this language.
+            "risk": risk_form_context() if type_key == "risk_assessment" else None,
         },
     )
 
@@ -70,6 +78,7 @@ async def entry_page(request: Request, entry_id: FromPath[str]) -> Template:
         Entry.occurred_at,
         Entry.received_at,
         Entry.revises,
+        Entry.author,
         Entry.author.username,
         Entry.case.code,
     )
@@ -86,6 +95,8 @@ async def entry_page(request: Request, entry_id: FromPath[str]) -> Template:
             "entry_type": entry_type,
             "fields": present_fields(entry_type, plaintext.get("fields", {})),
             "occurred_at": plaintext.get("occurred_at"),
+            # Versions, decisions and (for the team's supervisor) the approve/return controls.
+            "review": await review(user, row),
         },
     )
 

@@ -25,6 +25,7 @@ from server.entries.definitions import (
     parse_datetime,
 )
 from server.entries.tables import Entry
+from server.risk.scoring import risk_columns
 from server.sealing.envelope import Envelope, b64url_decode, b64url_encode, unseal
 from server.sealing.keys import key_ring
 
@@ -119,12 +120,16 @@ def _clear_columns(plaintext: dict, case: dict | None) -> dict[str, Any]:
     fields = plaintext["fields"]
     details = clear_metadata(plaintext)
     region = (case or {}).get("region") or fields.get("region") or ""
+    # Risk assessments are scored here with the instrument version they name; triggers
+    # make a reassessment due (server.risk.scoring). Raises AssessmentError (a Rejection).
+    risk = risk_columns(plaintext)
+    details.update(risk.get("details", {}))
     return {
         "details": json.dumps(details),
         "region": region,
         "due_at": parse_datetime(fields.get("next_hearing_at")),
-        "due_on": parse_date(fields.get("follow_up_on")),
-        "risk_level": fields.get("override_level") or "",
+        "due_on": risk.get("due_on") or parse_date(fields.get("follow_up_on")),
+        "risk_level": risk.get("risk_level", ""),
     }
 
 
@@ -174,6 +179,10 @@ async def store_entry(
                         **clear,
                     )
                 )
+            # Imported here: notifications builds on entries, not the other way round.
+            from server.notifications.services import notify_entries_waiting
+
+            await notify_entries_waiting(author.team_id)
             return Stored("stored", case_code)
         except UNIQUE_VIOLATIONS as violation:
             digest = await existing_digest(envelope.id)

@@ -3,6 +3,8 @@ count and schedule. No names, narratives or free text are ever in a clear column
 
 from __future__ import annotations
 
+import json
+
 from piccolo.columns import (
     JSON,
     UUID,
@@ -46,3 +48,14 @@ class Entry(Table, tablename="entry"):
     iv = Varchar(length=32)
     ciphertext = Text()
     digest = Varchar(length=64)
+
+
+def details_of(value: object) -> dict:
+    """An entry's clear `details` as a dict: SQLite hands JSON back as text, PostgreSQL as a
+    dict; anything unreadable is no details at all."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "{}")
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}

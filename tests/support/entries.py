@@ -42,7 +42,26 @@ VALID_FIELDS: dict[str, dict[str, Any]] = {
         "follow_up_on": None,
         "notes": "",
     },
-    "risk_assessment": {"instrument": "1", "answers": {}, "notes": ""},
+    # Every question of instrument version 1 answered with its least worrying answer.
+    "risk_assessment": {
+        "instrument": "1",
+        "answers": {
+            "threats.contact": "no",
+            "retrafficking.risk": "no",
+            "retrafficking.absconding": "no",
+            "self_harm.risk": "no",
+            "health.physical": "no",
+            "health.mental": "no",
+            "health.substance": "no",
+            "family.community": "no",
+            "legal.proceedings": "none",
+            "documents.status": "no",
+            "shelter.safety": "no",
+            "dependants.safety": "no",
+        },
+        "notes": "",
+    },
+    "risk_trigger": {"trigger": "incident", "notes": ""},
     "training": {
         "topic": "Identification of victims",
         "audience": "social_assistants",

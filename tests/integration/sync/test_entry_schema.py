@@ -72,6 +72,7 @@ def test_every_entry_type_is_published_to_anyone(schemas: dict) -> None:
             "accompaniment",
             "referral",
             "risk_assessment",
+            "risk_trigger",
             "training",
             "supervision",
             "systemic_problem",

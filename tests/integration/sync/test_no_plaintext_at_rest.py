@@ -58,7 +58,7 @@ def entries_full_of_markers(case_id: str) -> tuple[list[dict], list[dict]]:
         plaintext(
             "risk_assessment",
             case_id,
-            answers={"d1.q1": marker("answer")},
+            safety_plan=[{"action": marker("plan-action"), "owner": marker("plan-owner")}],
             override_level="high",
             override_reason=marker("override-reason"),
             notes=marker("notes-risk"),
