@@ -22,7 +22,12 @@ from server.core.i18n import gettext as _
 from server.core.identity import CurrentUser
 from server.entries.access import visible_entries
 from server.entries.definitions import ENTRY_TYPES
-from server.entries.services import UNIQUE_VIOLATIONS, _write_transaction
+from server.entries.services import (
+    ENVELOPE_COLUMNS,
+    UNIQUE_VIOLATIONS,
+    _write_transaction,
+    open_entry,
+)
 from server.entries.tables import Entry
 from server.notifications.services import notify
 
@@ -268,6 +273,33 @@ async def return_comment(user: CurrentUser, entry_id: str) -> dict | None:
         )
         .first()
     )
+
+
+async def correction_prefill(user: CurrentUser, entry_id: str, entry_type: str) -> dict | None:
+    """What the coordinator wrote in one of their own entries, to start its correction from
+    (online only: the page that carries it is never cached). None unless the entry is the
+    user's own, of this type, and was returned to them."""
+    parsed = _parse_id(entry_id)
+    if parsed is None:
+        return None
+    row = (
+        await Entry.select(*ENVELOPE_COLUMNS, Entry.case.code)
+        .where(
+            (Entry.id == parsed)
+            & (Entry.author == user.id)
+            & (Entry.type == entry_type)
+            & (Entry.status == "returned")
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    plaintext = open_entry(row)
+    return {
+        "case": row["case.code"] or plaintext.get("case"),
+        "occurred_at": plaintext.get("occurred_at"),
+        "fields": plaintext.get("fields") or {},
+    }
 
 
 async def returned_to(user: CurrentUser) -> list[dict]:

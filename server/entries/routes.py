@@ -7,7 +7,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
-from server.approvals.services import return_comment, review
+from server.approvals.services import correction_prefill, return_comment, review
 from server.audit.services import record
 from server.cases.tables import Case
 from server.core.guards import role_in, signed_in
@@ -59,6 +59,10 @@ async def capture_form(request: Request, type_key: FromPath[str]) -> Template:
             # Correcting a returned entry: the supervisor's comment says what to correct.
             "return_decision": await return_comment(
                 request.scope["user"], request.query_params.get("revises", "")
+            ),
+            # ...and the form starts from what was written, so only the mistake is retyped.
+            "prefill": await correction_prefill(
+                request.scope["user"], request.query_params.get("revises", ""), type_key
             ),
             # The risk assessment's questions come from the instrument file, in this language.
             "risk": risk_form_context() if type_key == "risk_assessment" else None,

@@ -5,12 +5,14 @@ clearing a queue of forty entries at once."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from playwright.sync_api import Browser, Page, expect
 
 from server.accounts.sessions import load_user
 from server.approvals.services import decide
 from server.approvals.tables import Decision
+from server.entries.services import ENVELOPE_COLUMNS, open_entry
 from server.entries.tables import Entry
 from tests.support.accounts import make_user
 from tests.support.capture_page import fill_required, log_in, wait_until_ready_offline
@@ -18,6 +20,7 @@ from tests.support.entries import open_case, plaintext, submit
 from tests.support.run import run
 
 COMMENT = "Say which court the hearing was at."
+HOSTILE = 'FIRST account\' data-x="1"><img src=x onerror=alert(1)></div><script>alert(2)</script>'
 
 
 def team_with_case() -> tuple[int, int, str]:
@@ -163,3 +166,72 @@ def test_a_supervisor_clears_forty_entries_from_a_phone(page: Page, console_erro
     assert run(Decision.count().where(Decision.decision == "approved")) == 42
     narrow(page)
     assert console_errors == []
+
+
+def test_a_correction_starts_from_what_was_written(page: Page, console_errors: list[str]):
+    ion, elena, code = team_with_case()
+    hearing = "2025-07-10T09:30:00+03:00"
+    written = plaintext(
+        "accompaniment",
+        code,
+        institution="court",
+        hearing_type="trial",
+        next_hearing_at=hearing,
+        notes=HOSTILE,
+    )
+    first = submit(ion, written)["id"]
+    run(decide(run(load_user(elena)), first, "returned", COMMENT))
+
+    log_in(page, "ion")
+    page.goto("/returned")
+    page.get_by_role("link", name="Correct").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accompaniment")
+    form = page.locator("form[data-capture]")
+    # Everything that was written is there, so only the mistake needs typing.
+    expect(page.get_by_label("Case")).to_have_value(code)
+    expect(page.get_by_label("Notes")).to_have_value(HOSTILE)  # inert text, exactly as written
+    expect(form.locator("[name=institution]")).to_have_value("court")
+    expect(form.locator("[name=hearing_type]")).to_have_value("trial")
+    expect(form.locator("[name=next_hearing_at]")).not_to_have_value("")
+    assert page.locator("#capture-prefill").count() == 0  # read once, then gone from the page
+    narrow(page)
+    page.get_by_label("Notes").fill("SECOND account: the hearing was at the Chisinau court")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#capture-status li.status-sent")).to_have_count(1, timeout=15_000)
+
+    [corrected] = run(
+        Entry.select(*ENVELOPE_COLUMNS, Entry.revises).where(Entry.revises.is_not_null())
+    )
+    assert str(corrected["revises"]) == first
+    again = open_entry(corrected)
+    assert again["case"] == code
+    assert datetime.fromisoformat(again["occurred_at"]) == datetime.fromisoformat(
+        written["occurred_at"]
+    )
+    assert datetime.fromisoformat(again["fields"]["next_hearing_at"]) == datetime.fromisoformat(
+        hearing
+    )
+    assert again["fields"]["institution"] == "court"
+    assert again["fields"]["rights_respected"] == written["fields"]["rights_respected"]
+    assert again["fields"]["notes"].startswith("SECOND")
+    assert console_errors == []
+
+
+def test_a_fresh_form_and_someone_elses_entry_start_empty(page: Page):
+    ion, elena, code = team_with_case()
+    ana = make_user("ana", team="VPC North", regions=("North",))
+    approved = submit(ion, plaintext("visit", code, notes="APPROVED notes"))["id"]
+    run(decide(run(load_user(elena)), approved, "approved"))
+    returned = submit(ion, plaintext("visit", code, notes="RETURNED notes"))["id"]
+    run(decide(run(load_user(elena)), returned, "returned", COMMENT))
+    del ana
+
+    log_in(page, "ana")
+    page.goto(f"/capture/visit?revises={returned}")  # not hers: nothing of ion's shows
+    expect(page.get_by_label("Notes")).to_have_value("")
+    assert "RETURNED" not in page.content()
+    page.context.clear_cookies()
+    log_in(page, "ion")
+    page.goto(f"/capture/visit?revises={approved}")  # approved, not returned: nothing to fill
+    expect(page.get_by_label("Notes")).to_have_value("")
+    assert "APPROVED" not in page.content()

@@ -18,9 +18,16 @@ export function localIso(value) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:00${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
-function nowLocalInput() {
-  const d = new Date();
+function localInput(d) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function nowLocalInput() { return localInput(new Date()); }
+
+// "2025-07-03T10:00:00+03:00" → the datetime-local value of that moment on this phone.
+function inputFromIso(value) {
+  const date = value ? new Date(value) : null;
+  return date && !Number.isNaN(date.getTime()) ? localInput(date) : "";
 }
 
 function readField(form, container) {
@@ -197,6 +204,47 @@ function applyAddress(form) {
   if (note) note.hidden = !(revises || replaces);
 }
 
+// Correcting a returned entry online: the server put what was written into the page (never
+// cached), and the form starts from it. The risk form recomputes from the checked answers.
+function writeField(form, container, value) {
+  const kind = container.dataset.kind;
+  if (kind === "choices" || kind === "cases") {
+    const chosen = new Set(Array.isArray(value) ? value.map(String) : []);
+    for (const box of container.querySelectorAll('input[type="checkbox"]')) box.checked = chosen.has(box.value);
+    return;
+  }
+  const input = form.elements.namedItem(container.dataset.field);
+  if (!input || input instanceof RadioNodeList) return;
+  if (kind === "boolean") input.checked = value === true;
+  else if (kind === "datetime") input.value = inputFromIso(value);
+  else if (value !== null && value !== undefined && typeof value !== "object") input.value = String(value);
+}
+
+function applyPrefill(form) {
+  const source = document.getElementById("capture-prefill");
+  if (!source) return;
+  let prior;
+  try { prior = JSON.parse(source.dataset.prefill); } catch (e) { return; }
+  source.remove(); // read once: a fresh form after saving must not refill
+  const caseInput = form.elements.namedItem("case");
+  if (caseInput && prior.case) caseInput.value = prior.case;
+  const when = form.elements.namedItem("occurred_at");
+  if (when) when.value = inputFromIso(prior.occurred_at);
+  const fields = prior.fields || {};
+  for (const container of form.querySelectorAll("[data-field]")) {
+    const key = container.dataset.field;
+    if (key === "case" || key === "occurred_at" || !(key in fields)) continue;
+    writeField(form, container, fields[key]);
+  }
+  for (const [item, answer] of Object.entries(fields.answers || {})) {
+    const radio = form.querySelector(`input[type="radio"][name="risk-answer-${CSS.escape(item)}"][value="${CSS.escape(String(answer))}"]`);
+    if (radio) {
+      radio.checked = true;
+      radio.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  }
+}
+
 // After the correction is saved the form is a fresh one again.
 function forgetCorrection(form) {
   const revises = form.elements.namedItem("revises");
@@ -212,6 +260,7 @@ function init(root) {
   if (!form || form.dataset.ready) return;
   form.dataset.ready = "1";
   applyAddress(form);
+  applyPrefill(form);
   // The risk form's own script, only where it is needed (boosted links run no head scripts).
   if (form.querySelector("[data-risk-instrument]")) import("./risk-form.js");
   setDefaults(form);
