@@ -27,6 +27,9 @@ ACTIONS = (
     "submit_report",
     "approve_report",
     "return_report",
+    "view_report",
+    "export_report",
+    "export_indicators",
 )
 
 
@@ -102,6 +105,9 @@ ACTION_LABELS: dict[str, LazyString] = {
     "submit_report": lazy_gettext("Submitted a monthly report"),
     "approve_report": lazy_gettext("Approved a monthly report"),
     "return_report": lazy_gettext("Returned a monthly report"),
+    "view_report": lazy_gettext("Viewed a monthly report"),
+    "export_report": lazy_gettext("Downloaded a monthly report as a Word file"),
+    "export_indicators": lazy_gettext("Downloaded the indicators as CSV"),
     "access_denied": lazy_gettext("Was refused a page or an action"),
     "device_refused": lazy_gettext("A device token was refused"),
     "login_failed_unknown": lazy_gettext("Failed to log in with an unknown name"),
@@ -130,6 +136,7 @@ OBJECT_TYPE_LABELS: dict[str, LazyString] = {
     "report": lazy_gettext("Monthly report"),
     "session": lazy_gettext("Session"),
     "path": lazy_gettext("Page"),
+    "indicators": lazy_gettext("Indicators"),
 }
 
 

@@ -14,6 +14,7 @@ from litestar.response import Template
 
 from server.accounts.account_routes import reauthentication_needed
 from server.accounts.tables import Team
+from server.audit.services import record
 from server.core.guards import role_in
 from server.core.i18n import gettext as _
 from server.core.identity import CurrentUser
@@ -195,6 +196,12 @@ async def indicators_csv(request: Request) -> Response:
     except FilterError as error:
         return Response(str(error) + "\n", status_code=400, media_type="text/plain; charset=utf-8")
     figures = await compile_indicators(filters, _zone(user))
+    await record(
+        "export_indicators",
+        user,
+        "indicators",
+        f"{filters.start.isoformat()}..{filters.end.isoformat()}",
+    )
     team_name = ""
     if filters.team_id is not None:
         team_name = next(

@@ -18,6 +18,10 @@ from server.notifications.tables import Notification
 KINDS = (
     "entry_returned",
     "entries_waiting",
+    # Monthly reports (server.reports): submitted to the supervisor, decided for the author.
+    "report_submitted",
+    "report_returned",
+    "report_approved",
     # Reminders of deadlines (server.deadlines) and the settings page's test message.
     "hearing",
     "follow_up",
@@ -47,13 +51,8 @@ async def notify(user_id: int, kind: str, url: str, params: dict | None = None) 
 async def notify_entries_waiting(team_id: int | None) -> list[int]:
     """Tell the team's supervisors that entries wait for them — at most one unread
     notification of this kind per supervisor, so a day of syncing is one line, not forty."""
-    if team_id is None:
-        return []
-    supervisors = await User.select(User.id).where(
-        (User.team == team_id) & (User.role == "supervisor") & (User.active == True)  # noqa: E712
-    )
     made: list[int] = []
-    for supervisor in supervisors:
+    for supervisor in await _team_supervisors(team_id):
         # One writer at a time: two syncs arriving together make one notification.
         async with _write_transaction(engine_finder()):
             unread = await Notification.exists().where(
@@ -65,6 +64,19 @@ async def notify_entries_waiting(team_id: int | None) -> list[int]:
                 continue
             made.append(await notify(supervisor["id"], "entries_waiting", "/approvals"))
     return made
+
+
+async def _team_supervisors(team_id: int | None) -> list[dict]:
+    if team_id is None:
+        return []
+    return await User.select(User.id).where(
+        (User.team == team_id) & (User.role == "supervisor") & (User.active == True)  # noqa: E712
+    )
+
+
+async def notify_supervisors(team_id: int | None, kind: str, url: str) -> list[int]:
+    """One notification for each active supervisor of the team."""
+    return [await notify(row["id"], kind, url) for row in await _team_supervisors(team_id)]
 
 
 async def unread_count(user_id: int) -> int:
@@ -140,6 +152,15 @@ def payload(notification: dict, language: str) -> dict[str, str]:
     elif kind == "entries_waiting":
         title = gettext("Entries are waiting for you")
         body = gettext("Your team submitted entries that wait for your approval.")
+    elif kind == "report_submitted":
+        title = gettext("A monthly report waits for you")
+        body = gettext("A coordinator of your team submitted a monthly report for your approval.")
+    elif kind == "report_returned":
+        title = gettext("Your monthly report was returned")
+        body = gettext("Your supervisor returned your monthly report with a comment. Open it.")
+    elif kind == "report_approved":
+        title = gettext("Your monthly report was approved")
+        body = gettext("Your supervisor approved your monthly report.")
     else:
         title, body = _reminder_text(kind, params, language)
     return {"kind": kind, "title": title, "body": body, "url": notification["url"]}

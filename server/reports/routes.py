@@ -11,6 +11,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from server.audit.services import record
 from server.core import i18n
 from server.core.forms import form_fields
 from server.core.guards import role_in, signed_in
@@ -24,10 +25,6 @@ from server.reports.word import DOCX_TYPE, build_document, month_name
 # Reports are read by the people allowed to: never kept by a browser, proxy or the phone's
 # offline copies (the systemic problems and the narrative are sealed content).
 NO_STORE = {"cache-control": "no-store", "vary": "HX-Request"}
-
-
-def _url(report: Report) -> str:
-    return f"/reports/monthly/{report.coordinator.username}/{report.key}"
 
 
 def _is_htmx(request: Request) -> bool:
@@ -50,7 +47,7 @@ async def _page_context(
     figures = await services.figures(report)
     return {
         "report": report,
-        "url": _url(report),
+        "url": report.url,
         "month_name": month_name(report.month),
         "status_label": status_label(report.status),
         "sections": sections(figures),
@@ -91,6 +88,13 @@ async def monthly_report(
     """The report page; `YYYY-MM.docx` gives the same report as a Word file."""
     as_word = month.endswith(".docx")
     report = await _load(request, username, month.removesuffix(".docx") if as_word else month)
+    # Who read or took away which report is on record, like cases and entries.
+    await record(
+        "export_report" if as_word else "view_report",
+        request.scope["user"],
+        "report",
+        f"{report.coordinator.username}/{report.key}",
+    )
     if as_word:
         return await _word_file(report)
     context = await _page_context(request, report)
@@ -164,7 +168,7 @@ async def report_narrative_save(
     if _is_htmx(request):
         context = await _page_context(request, report, saved=True)
         return render(request, "reports/_narrative.html", context, headers=NO_STORE)
-    return Redirect(path=_url(report) + "?saved=1", status_code=303)
+    return Redirect(path=report.url + "?saved=1", status_code=303)
 
 
 @post(
@@ -181,7 +185,7 @@ async def report_submit(
         await services.submit(request.scope["user"], report)
     except ReportError as error:
         return await _error(request, report, error)
-    return Redirect(path=_url(report), status_code=303)
+    return Redirect(path=report.url, status_code=303)
 
 
 async def _decide(
@@ -194,7 +198,7 @@ async def _decide(
         await services.decide(request.scope["user"], report, decision, comment)
     except ReportError as error:
         return await _error(request, report, error, comment=comment)
-    return Redirect(path=_url(report), status_code=303)
+    return Redirect(path=report.url, status_code=303)
 
 
 @post(

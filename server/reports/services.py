@@ -32,6 +32,7 @@ from server.deadlines.services import report_schedule
 from server.entries.access import may_read_reports_of
 from server.entries.services import ENVELOPE_COLUMNS, UNIQUE_VIOLATIONS, open_entry
 from server.entries.tables import Entry
+from server.notifications.services import notify, notify_supervisors
 from server.regions.lists import time_zone as country_time_zone
 from server.reports.compiling import compile_month, next_month, parse_month
 from server.reports.tables import MonthlyReport, ReportDecision
@@ -85,6 +86,10 @@ class Report:
     @property
     def key(self) -> str:
         return self.month.strftime("%Y-%m")
+
+    @property
+    def url(self) -> str:
+        return f"/reports/monthly/{self.coordinator.username}/{self.key}"
 
     @property
     def editable(self) -> bool:
@@ -314,6 +319,7 @@ async def submit(viewer: CurrentUser, report: Report, today: date | None = None)
     if not updated:
         raise ReportError(409, _("This report has been submitted already."))
     await record("submit_report", viewer, "report", str(row["id"]))
+    await notify_supervisors(report.coordinator.team_id, "report_submitted", report.url)
     report.row = await MonthlyReport.select().where(MonthlyReport.id == row["id"]).first()
 
 
@@ -360,6 +366,7 @@ async def decide(viewer: CurrentUser, report: Report, decision: str, comment: st
         "report",
         str(report_id),
     )
+    await notify(report.coordinator.id, f"report_{decision}", report.url)
     report.row = await MonthlyReport.select().where(MonthlyReport.id == report_id).first()
 
 

@@ -200,3 +200,18 @@ def test_the_export_asks_for_the_password_again_after_ten_minutes(client, team):
     assert answer.status_code == 303
     assert answer.headers["location"] == f"/indicators.csv?{JULY}&region=Centre"
     assert client.get(answer.headers["location"]).status_code == 200
+
+
+def test_an_export_is_on_record_and_a_refused_one_is_not(client, team):
+    from server.audit.tables import AuditEvent
+    from tests.support.run import run
+
+    log_in(client, "sofia")
+    assert client.get(f"/indicators.csv?{JULY}").status_code == 200
+    assert client.get("/indicators.csv?from=2025-13-01&to=2025-07-31").status_code == 400
+    exports = run(
+        AuditEvent.select(AuditEvent.actor_name, AuditEvent.object_id).where(
+            AuditEvent.action == "export_indicators"
+        )
+    )
+    assert exports == [{"actor_name": "sofia", "object_id": "2025-07-01..2025-07-31"}]

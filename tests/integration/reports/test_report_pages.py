@@ -10,6 +10,7 @@ import pytest
 from docx import Document
 
 from server.audit.tables import AuditEvent
+from server.notifications.tables import Notification
 from server.reports.tables import MonthlyReport, ReportDecision
 from tests.support.accounts import log_in, make_user
 from tests.support.approvals import decided
@@ -282,3 +283,61 @@ def test_my_reports_and_team_reports(client, month):
     page = client.get("/reports")
     assert "/reports/monthly/ana/" in page.text and "/reports/monthly/bogdan/" in page.text
     assert "/reports/monthly/petru/" not in page.text
+
+
+def notifications_of(username: str) -> list[dict]:
+    return run(
+        Notification.select(Notification.kind, Notification.url).where(
+            (Notification.user.username == username) & Notification.kind.like("report_%")
+        )
+    )
+
+
+def test_the_supervisor_hears_of_a_submission_and_the_coordinator_of_the_decision(client, month):
+    csrf = log_in(client, "ana")
+    save(client, csrf)
+    client.post(f"{URL}/submit", data={"_csrf_token": csrf})
+    # Only the supervisor of ana's team, with a link and nothing else.
+    assert notifications_of("sofia") == [{"kind": "report_submitted", "url": URL}]
+    assert notifications_of("victor") == []
+    assert notifications_of("ana") == []
+
+    client.cookies.clear()
+    csrf = log_in(client, "sofia")
+    client.post(f"{URL}/return", data={"comment": "Add the trainings.", "_csrf_token": csrf})
+    assert notifications_of("ana") == [{"kind": "report_returned", "url": URL}]
+
+    client.cookies.clear()
+    csrf = log_in(client, "ana")
+    client.post(f"{URL}/submit", data={"_csrf_token": csrf})
+    client.cookies.clear()
+    csrf = log_in(client, "sofia")
+    client.post(f"{URL}/approve", data={"_csrf_token": csrf})
+    kinds = [n["kind"] for n in notifications_of("ana")]
+    assert sorted(kinds) == ["report_approved", "report_returned"]
+    inbox = client.get("/notifications")  # sofia's inbox says what waits, in words
+    assert "A monthly report waits for you" in inbox.text
+
+
+def test_reading_and_downloading_a_report_are_on_record(client, month):
+    log_in(client, "sofia")
+    client.get(URL)
+    client.get(URL + ".docx")
+    client.get("/reports/monthly/ana/2025-06")
+    events = run(
+        AuditEvent.select(AuditEvent.action, AuditEvent.actor_name, AuditEvent.object_id).where(
+            AuditEvent.object_type == "report"
+        )
+    )
+    assert {(e["action"], e["actor_name"], e["object_id"]) for e in events} == {
+        ("view_report", "sofia", "ana/2025-07"),
+        ("export_report", "sofia", "ana/2025-07"),
+        ("view_report", "sofia", "ana/2025-06"),
+    }
+
+
+def test_a_refused_report_is_not_recorded_as_read(client, month):
+    log_in(client, "victor")  # another team's supervisor: 404
+    assert client.get(URL).status_code == 404
+    actions = {e["action"] for e in run(AuditEvent.select(AuditEvent.action))}
+    assert "view_report" not in actions
