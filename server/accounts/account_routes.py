@@ -11,7 +11,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server.accounts import services, sessions, throttle
-from server.accounts.passwords import verify_password
+from server.accounts.passwords import MAX_LENGTH, MIN_LENGTH, verify_password
 from server.accounts.tables import User
 from server.audit.services import record
 from server.core.forms import form_fields, safe_next
@@ -73,6 +73,58 @@ async def confirm(request: Request) -> Template | Redirect:
     await sessions.mark_reauthenticated(request.scope["session_id"])
     await record("reauthenticated", user, "user", str(user.id))
     return Redirect(path=next_path, status_code=303)
+
+
+# --- my password -----------------------------------------------------------------------------
+
+PASSWORD_PAGE = "/account/password"  # noqa: S105 - a path, not a password
+
+
+def _password_page(request: Request, error: str = "", notice: str = "", status: int = 200):
+    return render(
+        request,
+        "accounts/password.html",
+        {"error": error, "notice": notice, "min_length": MIN_LENGTH},
+        status_code=status,
+    )
+
+
+@get(PASSWORD_PAGE, name="password_form", guards=[signed_in])
+async def password_form(request: Request) -> Template:
+    return _password_page(request)
+
+
+@post(PASSWORD_PAGE, name="password_change", guards=[signed_in])
+async def password_change(request: Request) -> Template:
+    user = request.scope["user"]
+    fields = await form_fields(request)
+    address = request.client.host if request.client else "unknown"
+    # Guessing the current password here is throttled like logging in.
+    if await throttle.is_throttled(user.username, address):
+        return _password_page(
+            request,
+            _("Too many failed attempts. Wait 15 minutes, or ask your administrator."),
+            status=429,
+        )
+    try:
+        ended = await services.change_password(
+            user.id,
+            request.scope["session_id"],
+            fields.get("current_password", "")[:MAX_LENGTH],
+            fields.get("new_password", "")[: MAX_LENGTH + 1],
+            fields.get("new_password_again", "")[: MAX_LENGTH + 1],
+        )
+    except services.WrongPassword as error:
+        await throttle.record_failure(user.username, address)
+        await record("password_change_failed", user, "user", str(user.id))
+        return _password_page(request, str(error), status=401)
+    except services.AccountError as error:
+        return _password_page(request, str(error), status=422)
+    await record("password_changed", user, "user", str(user.id))
+    notice = _("Your password has changed.")
+    if ended:
+        notice += " " + _("Every other session has ended.")
+    return _password_page(request, notice=notice)
 
 
 # --- my sessions and devices -----------------------------------------------------------------
@@ -171,6 +223,8 @@ router = Router(
     route_handlers=[
         confirm_form,
         confirm,
+        password_form,
+        password_change,
         users_page,
         sessions_page,
         session_end,

@@ -22,6 +22,10 @@ class AccountError(ValueError):
     """A request about accounts that cannot be carried out; the message is for the user."""
 
 
+class WrongPassword(AccountError):
+    """The password given to confirm a change is not the user's: a failure to throttle."""
+
+
 async def ensure_team(name: str, country: str) -> int:
     """The id of the team of that name, created with that country when it does not exist."""
     name = name.strip()
@@ -112,6 +116,28 @@ async def set_language(user_id: int, language: str) -> None:
     if language not in LANGUAGES:
         raise AccountError(_("Unknown language."))
     await User.update({User.language: language}).where(User.id == user_id)
+
+
+async def change_password(
+    user_id: int, keep_session_id: int, current: str, new: str, again: str
+) -> int:
+    """Change the user's own password after checking the current one; every other session
+    ends (whoever holds one may be why the password is changing). Returns how many ended.
+    Raises AccountError with a message for the user; nothing changes then."""
+    from server.accounts.sessions import end_other_sessions
+
+    row = await User.select(User.password_hash).where(User.id == user_id).first()
+    if row is None or not verify_password(row["password_hash"], current):
+        raise WrongPassword(_("Your current password is not right."))
+    if new != again:
+        raise AccountError(_("The two new passwords are not the same."))
+    problem = password_problem(new)
+    if problem:
+        raise AccountError(problem)
+    if new == current:
+        raise AccountError(_("The new password is the one you have now. Choose another."))
+    await User.update({User.password_hash: hash_password(new)}).where(User.id == user_id)
+    return await end_other_sessions(user_id, keep_session_id)
 
 
 async def disable_user(user_id: int) -> None:

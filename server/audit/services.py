@@ -125,6 +125,8 @@ ACTION_LABELS: dict[str, LazyString] = {
     "sessions_ended": lazy_gettext("Ended every other session"),
     "user_disabled": lazy_gettext("Disabled a user"),
     "user_enabled": lazy_gettext("Enabled a user"),
+    "password_changed": lazy_gettext("Changed their password"),
+    "password_change_failed": lazy_gettext("Gave a wrong password to change it"),
 }
 
 OBJECT_TYPE_LABELS: dict[str, LazyString] = {

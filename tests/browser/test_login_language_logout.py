@@ -49,3 +49,42 @@ def test_wrong_password_message_is_shown(page: Page):
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
     expect(page.get_by_label("Username")).to_have_value("ion")
+
+
+def test_changing_the_password_in_albanian_on_a_phone(page: Page, console_errors: list[str]):
+    from server.core.i18n import translations as catalogue
+    from tests.support.capture_page import log_in
+
+    albanian = catalogue("sq").gettext
+    make_user("drita", language="sq")
+    page.goto("/login")
+    page.locator("#username").fill("drita")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.get_by_role("link", name=albanian("Sessions and security")).click()
+    page.get_by_role("link", name=albanian("Change my password")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(albanian("Change my password"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # A wrong current password: a clear error in Albanian, nothing changed.
+    page.get_by_label(albanian("Current password")).fill("not the password")
+    page.get_by_label(albanian("New password"), exact=True).fill("lantern orchard seventeen")
+    page.get_by_label(albanian("New password again")).fill("lantern orchard seventeen")
+    page.get_by_role("button", name=albanian("Change my password")).click()
+    expect(page.locator("#password-error")).to_have_text(
+        albanian("Your current password is not right.")
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    page.get_by_label(albanian("Current password")).fill(PASSWORD)
+    page.get_by_label(albanian("New password"), exact=True).fill("lantern orchard seventeen")
+    page.get_by_label(albanian("New password again")).fill("lantern orchard seventeen")
+    page.get_by_role("button", name=albanian("Change my password")).click()
+    expect(page.locator("#password-notice")).to_contain_text(albanian("Your password has changed."))
+
+    # The new password is the one that works from now on.
+    page.get_by_role("button", name=albanian("Log out")).click()
+    expect(page).to_have_url("/login")
+    log_in(page, "drita", "lantern orchard seventeen")
+    # The refused attempt answered 401, which Chromium logs; nothing else went wrong.
+    assert [e for e in console_errors if "401 (Unauthorized)" not in e] == []
