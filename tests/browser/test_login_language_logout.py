@@ -88,3 +88,18 @@ def test_changing_the_password_in_albanian_on_a_phone(page: Page, console_errors
     log_in(page, "drita", "lantern orchard seventeen")
     # The refused attempt answered 401, which Chromium logs; nothing else went wrong.
     assert [e for e in console_errors if "401 (Unauthorized)" not in e] == []
+
+
+def test_a_token_renewed_while_the_login_form_is_open_does_not_fail_the_login(page: Page):
+    make_user("ion")
+    page.goto("/login")
+    # Meanwhile a request without the cookie (the outbox, the worker) is given a new token.
+    before = {c["name"]: c["value"] for c in page.context.cookies()}["csrftoken"]
+    page.context.clear_cookies()
+    page.evaluate("async () => { await fetch('/offline'); }")
+    after = {c["name"]: c["value"] for c in page.context.cookies()}["csrftoken"]
+    assert after != before
+    page.get_by_label("Username").fill("ion")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, ion")

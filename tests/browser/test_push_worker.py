@@ -19,6 +19,7 @@ from server.notifications.services import payload
 from tests.support.accounts import make_user
 from tests.support.capture_page import (
     CONTROLLED_BY_ACTIVE_WORKER,
+    WORKER_TIMEOUT,
     log_in,
     wait_until_ready_offline,
 )
@@ -98,7 +99,7 @@ def test_a_pushed_reminder_is_shown_in_the_users_language_and_opens_its_page(
     page.context.grant_permissions(["notifications"], origin=live_server.url)
     log_in(page, "ion")
     page.goto("/upcoming")
-    page.wait_for_function(CONTROLLED_BY_ACTIVE_WORKER, timeout=20_000)
+    page.wait_for_function(CONTROLLED_BY_ACTIVE_WORKER, timeout=WORKER_TIMEOUT)
     session, registration = registration_id(page, live_server.url)
 
     # The message exactly as the scheduler makes it for a Romanian-speaking coordinator.
@@ -133,7 +134,7 @@ def test_a_reminder_never_opens_another_site(page: Page, live_server):
     page.context.grant_permissions(["notifications"], origin=live_server.url)
     log_in(page, "ion")
     page.goto("/upcoming")
-    page.wait_for_function(CONTROLLED_BY_ACTIVE_WORKER, timeout=20_000)
+    page.wait_for_function(CONTROLLED_BY_ACTIVE_WORKER, timeout=WORKER_TIMEOUT)
     session, registration = registration_id(page, live_server.url)
     for url in ("https://evil.example/phish", "//evil.example/phish", "javascript:alert(1)"):
         deliver(
@@ -158,7 +159,7 @@ def test_reminder_settings_on_a_phone(page: Page, live_server, console_errors):
     page.context.grant_permissions(["notifications"], origin=live_server.url)
     log_in(page, "ion")
     page.goto("/settings/notifications")
-    page.wait_for_function(CONTROLLED_BY_ACTIVE_WORKER, timeout=20_000)
+    page.wait_for_function(CONTROLLED_BY_ACTIVE_WORKER, timeout=WORKER_TIMEOUT)
     page.reload()
     status = page.locator("#push-device .push-status")
     expect(status).to_have_text("Reminders are off for this device.")

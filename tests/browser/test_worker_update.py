@@ -10,6 +10,7 @@ from server.entries.tables import Entry
 from tests.support.accounts import make_user
 from tests.support.capture_page import (
     CONTROLLED_BY_ACTIVE_WORKER,
+    WORKER_TIMEOUT,
     fill_required,
     log_in,
     wait_until_ready_offline,
@@ -44,7 +45,7 @@ def test_entries_queued_offline_survive_the_worker_being_replaced(page: Page, li
     page.context.set_offline(False)
 
     page.goto("/")
-    page.wait_for_function(CONTROLLED_BY_ACTIVE_WORKER, timeout=20_000)
+    page.wait_for_function(CONTROLLED_BY_ACTIVE_WORKER, timeout=WORKER_TIMEOUT)
     assert run(Entry.count().where(Entry.type == "visit")) == 0
     page.unroute("**/api/v1/sync")
     page.goto("/outbox")

@@ -7,6 +7,8 @@ from playwright.sync_api import Page, expect
 
 # `ready` can resolve while the worker is still `activating`: wait for `activated` and a
 # controller (FIELD-NOTES.md).
+# Installing fetches the static files and the offline copies: generous on a busy machine.
+WORKER_TIMEOUT = 45_000
 CONTROLLED_BY_ACTIVE_WORKER = """
 () => Boolean(
   navigator.serviceWorker.controller &&
@@ -44,7 +46,7 @@ def fill_required(page: Page, marker: str) -> None:
 
 def wait_until_ready_offline(page: Page) -> None:
     """After logging in: the worker is active and has its offline copies of the pages."""
-    page.wait_for_function(CONTROLLED_BY_ACTIVE_WORKER, timeout=20_000)
+    page.wait_for_function(CONTROLLED_BY_ACTIVE_WORKER, timeout=WORKER_TIMEOUT)
     page.reload()
     page.wait_for_function(
         "() => document.documentElement.dataset.offlineReady === 'yes'", timeout=20_000

@@ -4,17 +4,29 @@
 (function () {
   "use strict";
 
-  function csrfToken() {
+  function cookieToken() {
     var match = document.cookie.match(/(?:^|;\s*)(?:__Host-)?csrftoken=([^;]+)/);
-    if (match) return decodeURIComponent(match[1]);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.content : "";
+    return cookieToken() || (meta ? meta.content : "");
   }
   window.alongsideCsrfToken = csrfToken;
 
   document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRFToken"] = csrfToken();
   });
+
+  // A form carries the token the page was rendered with; a request made meanwhile without a
+  // cookie (the outbox, the worker) may have been given a new one. Send the current one, so
+  // that a login after cleared cookies does not fail on a token that changed underneath it.
+  document.addEventListener("submit", function (event) {
+    var field = event.target.querySelector && event.target.querySelector('input[name="_csrf_token"]');
+    var token = cookieToken();
+    if (field && token) field.value = token;
+  }, true);
 
   // A boosted link that cannot reach the server: load the page the ordinary way, so that the
   // service worker answers with its offline copy (or the offline page).
