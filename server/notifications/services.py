@@ -121,6 +121,32 @@ async def mark_read(user_id: int, notification_id: int | None = None) -> str | N
     return row["url"]
 
 
+def N_(message: str) -> str:
+    """Marks a message for extraction; it is translated where it is shown."""
+    return message
+
+
+# Notifications whose words never change: (title, body), translated when shown.
+_FIXED_TEXTS = {
+    "entries_waiting": (
+        N_("Entries are waiting for you"),
+        N_("Your team submitted entries that wait for your approval."),
+    ),
+    "report_submitted": (
+        N_("A monthly report waits for you"),
+        N_("A coordinator of your team submitted a monthly report for your approval."),
+    ),
+    "report_returned": (
+        N_("Your monthly report was returned"),
+        N_("Your supervisor returned your monthly report with a comment. Open it."),
+    ),
+    "report_approved": (
+        N_("Your monthly report was approved"),
+        N_("Your supervisor approved your monthly report."),
+    ),
+}
+
+
 def payload(notification: dict, language: str) -> dict[str, str]:
     """What a notification says, in the recipient's language: `{"kind", "title", "body",
     "url"}` — the push payload and the inbox line alike. No name, no free text (a
@@ -149,18 +175,8 @@ def payload(notification: dict, language: str) -> dict[str, str]:
             if type_label
             else gettext("Your supervisor returned an entry with a comment. Open it to correct it.")
         )
-    elif kind == "entries_waiting":
-        title = gettext("Entries are waiting for you")
-        body = gettext("Your team submitted entries that wait for your approval.")
-    elif kind == "report_submitted":
-        title = gettext("A monthly report waits for you")
-        body = gettext("A coordinator of your team submitted a monthly report for your approval.")
-    elif kind == "report_returned":
-        title = gettext("Your monthly report was returned")
-        body = gettext("Your supervisor returned your monthly report with a comment. Open it.")
-    elif kind == "report_approved":
-        title = gettext("Your monthly report was approved")
-        body = gettext("Your supervisor approved your monthly report.")
+    elif kind in _FIXED_TEXTS:
+        title, body = (gettext(text) for text in _FIXED_TEXTS[kind])
     else:
         title, body = _reminder_text(kind, params, language)
     return {"kind": kind, "title": title, "body": body, "url": notification["url"]}
