@@ -225,13 +225,15 @@ async def run_forever(interval: float | None = None) -> None:
     comes anyway."""
     interval = interval or get_settings().scheduler_interval
     while True:
+        # Sleep first: a process that starts (or restarts) catches up one interval later, and
+        # a short-lived process (a command, a test's server) never sends anything.
+        await asyncio.sleep(interval)
         try:
             await run_scheduler_once()
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("scheduler run failed")
-        await asyncio.sleep(interval)
 
 
 _task: asyncio.Task | None = None

@@ -50,6 +50,10 @@ def start_server(
 ) -> LiveServer:
     port = port or free_port()
     env = os.environ.copy()
+    # The served app's own scheduler works on the real clock, over the same database as the
+    # tests: it would send what a test's controlled-clock scheduler queued (a doubled push).
+    # Tests of the served scheduler set their own interval.
+    env["ALONGSIDE_SCHEDULER_INTERVAL"] = "86400"
     env.update(extra_env or {})
     log_path = log_dir / f"server-{port}.log"
     log_file = log_path.open("w")

@@ -68,7 +68,8 @@ def test_one_evening_and_one_two_hour_reminder_on_the_coordinators_phone_only(cl
         moment += timedelta(minutes=5)
 
     received = {name: [r for r in service.received if r.path == f"/push/{name}"] for name in phones}
-    assert len(received["ion"]) == 2
+    messages = [phones["ion"].decrypt(r.body) for r in received["ion"]]
+    assert len(messages) == 2, messages
     for name in others:
         assert received[name] == [], name
     evening, two_hours = (phones["ion"].decrypt(r.body) for r in received["ion"])
