@@ -83,19 +83,23 @@ def current_user_from_row(row: dict) -> CurrentUser:
     )
 
 
+# What a user is to the rest of the app: who, which role and team, which language and zone.
+USER_COLUMNS = (
+    User.id,
+    User.username,
+    User.role,
+    User.team,
+    User.team.name,
+    User.team.country,
+    User.language,
+    User.time_zone,
+    User.regions,
+)
+
+
 async def load_user(user_id: int) -> CurrentUser | None:
     row = (
-        await User.select(
-            User.id,
-            User.username,
-            User.role,
-            User.team,
-            User.team.name,
-            User.team.country,
-            User.language,
-            User.time_zone,
-            User.regions,
-        )
+        await User.select(*USER_COLUMNS)
         .where((User.id == user_id) & (User.active.eq(True)))
         .first()
     )

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime
 
 from piccolo.engine import engine_finder
 
+from server.accounts.sessions import USER_COLUMNS
 from server.accounts.tables import User
 from server.audit.services import record
 from server.cases.tables import Case
@@ -101,20 +102,7 @@ async def find_coordinator(viewer: CurrentUser, username: str) -> Coordinator | 
     whether the account exists)."""
     if not isinstance(username, str) or not username or len(username) > 64:
         return None
-    row = (
-        await User.select(
-            User.id,
-            User.username,
-            User.role,
-            User.team,
-            User.team.name,
-            User.team.country,
-            User.language,
-            User.time_zone,
-        )
-        .where(User.username == username.lower())
-        .first()
-    )
+    row = await User.select(*USER_COLUMNS).where(User.username == username.lower()).first()
     if row is None or not may_read_reports_of(viewer, row):
         return None
     return Coordinator(
