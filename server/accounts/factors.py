@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives.twofactor import InvalidToken
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
 
 from server.accounts.tables import RecoveryCode, SecondFactor, Session, User
+from server.core.json_input import JSONInputError, read_json
 from server.settings import get_settings, secret_key
 
 TOTP_DIGITS = 6
@@ -442,7 +442,7 @@ async def verify_passkey(
 def parse_credential(body: bytes) -> dict | None:
     """The JSON a page posts after navigator.credentials; None when it is not an object."""
     try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        value = read_json(body)
+    except JSONInputError:
         return None
     return value if isinstance(value, dict) and len(body) < 64 * 1024 else None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from litestar import Request, Response, Router, delete, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -13,6 +11,7 @@ from server.audit.services import record
 from server.core.forms import printable_text
 from server.core.guards import signed_in
 from server.core.i18n import gettext as _
+from server.core.json_input import JSONInputError, read_json
 from server.core.templating import render
 from server.devices.services import NAME_MAX, devices_of, register_device, revoke_device
 
@@ -24,8 +23,8 @@ def _error(status: int, code: str, message: str) -> Response:
 @post("/api/v1/devices", name="device_register", guards=[signed_in])
 async def device_register(request: Request) -> Response:
     try:
-        data = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+        data = read_json(await request.body())
+    except JSONInputError:
         return _error(400, "bad_request", _("The body must be JSON."))
     name = data.get("name") if isinstance(data, dict) else None
     if not isinstance(name, str) or not name.strip():

@@ -578,7 +578,17 @@ def _pattern(validator: Any, pattern: str, instance: object, schema: dict) -> An
         yield ValidationError(f"does not match {pattern!r}")
 
 
-_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+def _is_strict_integer(_checker: Any, instance: object) -> bool:
+    """JSON Schema's `integer` includes 1.0; the contract's integers are written as integers
+    (`1`, never `1.0`, never `true`), so a float is refused even when it is whole."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Validator = validators.extend(
+    Draft202012Validator,
+    {"pattern": _pattern},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_strict_integer),
+)
 
 _validators = {
     key: _Validator(schema, format_checker=format_checker) for key, schema in all_schemas().items()

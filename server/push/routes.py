@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from litestar import Request, Response, Router, get, post
 
 from server.core.guards import signed_in
 from server.core.i18n import gettext as _
+from server.core.json_input import JSONInputError, read_json
 from server.push import services, vapid
 
 
@@ -21,14 +20,14 @@ async def push_public_key() -> dict:
 
 
 async def _json(request: Request) -> object:
-    return json.loads(await request.body())
+    return read_json(await request.body())
 
 
 @post("/api/v1/push/subscriptions", name="push_subscribe", guards=[signed_in])
 async def push_subscribe(request: Request) -> Response:
     try:
         data = await _json(request)
-    except (ValueError, UnicodeDecodeError):
+    except JSONInputError:
         return _error(400, "bad_request", _("The body must be JSON."))
     try:
         await services.subscribe(
@@ -45,7 +44,7 @@ async def push_state(request: Request) -> Response:
     (`{"endpoint", "forget": true}`, when the browser unsubscribed)."""
     try:
         data = await _json(request)
-    except (ValueError, UnicodeDecodeError):
+    except JSONInputError:
         return _error(400, "bad_request", _("The body must be JSON."))
     endpoint = data.get("endpoint") if isinstance(data, dict) else None
     if not isinstance(endpoint, str):

@@ -17,12 +17,15 @@ import base64
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
 from pywebpush import WebPushException, webpush
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from server.push import vapid
 from server.push.tables import PushDelivery, PushSubscription
@@ -77,6 +80,46 @@ def _prefix(text: str) -> Prefix | None:
     return Prefix(parts.scheme, parts.hostname.lower(), port, parts.path or "/")
 
 
+# Percent-encoded characters that would change which path is meant once decoded: a dot
+# (`%2e%2e` is `..` to many servers), a slash, a backslash, and `%` itself (double encoding).
+_ENCODED_SEPARATORS = re.compile(r"%(2e|2f|5c|25)", re.IGNORECASE)
+
+
+def _plain_path(path: str) -> bool:
+    """A path with no dot segments, literal or encoded: `…/push/../admin` starts with the
+    prefix `…/push/` as a string, yet any HTTP client sends it to `…/admin`."""
+    if _ENCODED_SEPARATORS.search(path):
+        return False
+    return not any(segment in (".", "..") for segment in path.split("/"))
+
+
+def _plain_port(netloc: str) -> bool:
+    """A port, when written, is written plainly (`:443`, not `:0443` or an empty `:`), so
+    that every reader of the URL takes the same one."""
+    after_host = netloc.rsplit("]", 1)[-1]
+    if ":" not in after_host:
+        return True
+    text = after_host.rsplit(":", 1)[1]
+    return text.isascii() and text.isdigit() and str(int(text)) == text and 0 < int(text) < 65536
+
+
+def _read_alike(endpoint: str, scheme: str, host: str, port: int | None, path: str) -> bool:
+    """Whether the HTTP client that will post to the endpoint (requests, through urllib3)
+    reads the same scheme, host, port and path as the check did."""
+    try:
+        sent = parse_url(endpoint)
+    except LocationParseError:
+        return False
+    return (
+        sent.scheme == scheme
+        and (sent.host or "").lower() == host
+        and (sent.port or DEFAULT_PORTS.get(scheme)) == port
+        and (sent.path or "/") == path
+        and sent.auth is None
+        and sent.fragment is None
+    )
+
+
 def endpoint_allowed(endpoint: str, allowlist: tuple[str, ...] | None = None) -> bool:
     """Whether the server may post to this endpoint: it must have a prefix's scheme, host
     and port exactly (a prefix without a port means the scheme's default port), and a path
@@ -86,7 +129,9 @@ def endpoint_allowed(endpoint: str, allowlist: tuple[str, ...] | None = None) ->
     address."""
     if not isinstance(endpoint, str) or len(endpoint) > ENDPOINT_MAX:
         return False
-    if any(ord(ch) <= 32 or ch in "\\\x7f" for ch in endpoint):
+    # ASCII only, no spaces, controls or backslashes: what the parsers below may read
+    # differently (WHATWG turns `\\` into `/`, and non-ASCII is encoded by some, not others).
+    if any(ord(ch) <= 32 or ord(ch) >= 127 or ch == "\\" for ch in endpoint):
         return False
     try:
         parts = urlsplit(endpoint)
@@ -95,10 +140,12 @@ def endpoint_allowed(endpoint: str, allowlist: tuple[str, ...] | None = None) ->
         return False
     if parts.scheme not in DEFAULT_PORTS or "@" in parts.netloc or not parts.hostname:
         return False
-    if parts.fragment:
+    if "#" in endpoint or not _plain_port(parts.netloc):
         return False
     host = parts.hostname.lower()
     path = parts.path or "/"
+    if not _plain_path(path) or not _read_alike(endpoint, parts.scheme, host, port, path):
+        return False
     prefixes = get_settings().push_endpoint_allowlist if allowlist is None else allowlist
     for text in prefixes:
         prefix = _prefix(text)

@@ -104,7 +104,9 @@ def parse_envelope(data: object) -> Envelope:
     missing = [name for name in ENVELOPE_FIELDS if name not in data]
     if missing:
         raise EnvelopeError("invalid_envelope", f"Missing envelope fields: {', '.join(missing)}.")
-    if data["v"] != 1:
+    # The integer 1 and nothing equal to it: in Python `True == 1` and `1.0 == 1`, and a
+    # client sending either has not implemented version 1.
+    if type(data["v"]) is not int or data["v"] != 1:
         raise EnvelopeError("unsupported_version", "Only envelope version 1 is understood.")
     if not is_uuid4(data["id"]):
         raise EnvelopeError("invalid_envelope", "The id must be a lower-case UUID v4.")

@@ -6,13 +6,13 @@ as `rejected` with a code and a message that quotes no submitted content.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 
 from server.accounts.sessions import load_user
 from server.audit.services import record
 from server.core.identity import CurrentUser
+from server.core.json_input import JSONInputError, read_json
 from server.core.rejection import Rejection
 from server.entries.definitions import PlaintextError, validate_plaintext
 from server.entries.services import existing_digest, intake_case_code, store_entry
@@ -37,9 +37,12 @@ def parse_batch(body: bytes) -> list:
     if len(body) > MAX_BYTES:
         raise BatchError(413, "The batch is larger than 2 MiB.")
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise BatchError(400, "The body is not JSON.") from error
+        data = read_json(body)
+    except JSONInputError as error:
+        # Too deep, NaN, a lone surrogate…: a permanent fault of the body, never a retry.
+        raise BatchError(
+            400, f"The body is not JSON this server accepts: {error.message}"
+        ) from error
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
         raise BatchError(400, 'The body must be {"entries": [envelope, …]}.')
     if len(data["entries"]) > MAX_ENTRIES:
@@ -57,17 +60,29 @@ def open_and_validate(item: object) -> Opened:
     envelope = parse_envelope(item)
     plaintext_bytes = unseal(envelope, key_ring())
     try:
-        plaintext = json.loads(plaintext_bytes.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
+        plaintext = read_json(plaintext_bytes)
+    except JSONInputError as error:
+        # The phone sealed something no retry can repair: `rejected`, shown as failed.
         raise PlaintextError(
-            "invalid_plaintext", "The sealed content is not UTF-8 JSON."
+            "invalid_plaintext", f"The sealed content is not UTF-8 JSON: {error.message}"
         ) from error
     return Opened(envelope, validate_plaintext(plaintext))
 
 
+# An id of a refused entry is echoed so the phone can tell which one failed, but only up to
+# this length: a UUID is 36 characters, and a megabyte "id" must not come back as a
+# megabyte answer. Longer ids (and ids that are not strings) are answered as null; the
+# results keep the request's order, which is what identifies them then.
+ECHOED_ID_MAX = 64
+
+
+def echoed_id(entry_id: object) -> str | None:
+    return entry_id if isinstance(entry_id, str) and len(entry_id) <= ECHOED_ID_MAX else None
+
+
 def _rejected(entry_id: object, code: str, message: str) -> dict:
     return {
-        "id": entry_id if isinstance(entry_id, str) else None,
+        "id": echoed_id(entry_id),
         "status": "rejected",
         "error": {"code": code, "message": message},
     }
@@ -100,6 +115,9 @@ async def ingest_one(item: object, author: CurrentUser, device_id: str | None) -
         return result
     except Rejection as error:
         return _rejected(entry_id, error.code, error.message)
+    except RecursionError:
+        # Input nested too deep for some check: it will be just as deep on every retry.
+        return _rejected(entry_id, "too_deep", "The entry is nested too deeply.")
     except Exception as error:  # one broken entry must not take the batch down
         log.error("sync: entry failed with %s", type(error).__name__)
         return _rejected(entry_id, "server_error", "The server could not store this entry; retry.")

@@ -321,6 +321,56 @@ def test_endpoints_outside_the_allowlist_are_refused_with_422(client, service, e
     assert run(PushSubscription.count()) == 0
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/push/../admin",
+        "/push/./../admin",
+        "/push/%2e%2e/admin",
+        "/push/%2E%2E/admin",
+        "/push/.%2e/admin",
+        "/push/%2e./admin",
+        "/push/x/../../admin",
+        "/push/..%2fadmin",
+        "/push/..%2Fadmin",
+        "/push/..%5cadmin",
+        "/push/%252e%252e/admin",  # encoded twice
+        "/push\\..\\admin",
+        "/push/x#/../admin",
+        "/push/x?#",
+        "/push/caf\u00e9",
+    ],
+)
+def test_a_path_that_escapes_the_allowed_prefix_is_refused_with_422(client, service, path):
+    """`…/push/../admin` starts with `…/push/` as a string, and an HTTP client sends it to
+    `…/admin`: dot segments (also percent-encoded, any case) are refused, not compared."""
+    make_user("ion")
+    csrf = log_in(client, "ion")
+    endpoint = service.origin + path
+    assert not push.endpoint_allowed(endpoint)
+    body = BrowserKeys().subscription(endpoint)
+    response = client.post("/api/v1/push/subscriptions", json=body, headers={"X-CSRFToken": csrf})
+    assert response.status_code == 422, (endpoint, response.text)
+    assert run(PushSubscription.count()) == 0
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://fcm.googleapis.com:443@evil.example/fcm/send/x",
+        "https://:@fcm.googleapis.com/fcm/send/x",
+        "https://fcm.googleapis.com:99999/fcm/send/x",
+        "https://fcm.googleapis.com:0443/fcm/send/x",
+        "https://fcm.googleapis.com/fcm/send/../../x",
+        "https://fcm.googleapis.com/fcm/send/%2E%2e/%2e%2E/x",
+        "https://fcm.googleapis.com/fcm/send/x#frag",
+    ],
+)
+def test_the_public_services_refuse_userinfo_ports_and_dot_segments(endpoint):
+    defaults = get_settings().push_endpoint_allowlist
+    assert not push.endpoint_allowed(endpoint, defaults)
+
+
 def test_the_local_service_on_another_port_or_path_is_refused(service):
     port = urlsplit(service.origin).port
     assert push.endpoint_allowed(service.url("/push/x"))

@@ -5,6 +5,9 @@
 import * as db from "./outbox-db.js";
 
 export const SYNC_TAG = "alongside-outbox";
+// The codes of a `rejected` result that mean "the server failed, not the entry": only these
+// are sent again. Every other refusal is permanent and stays in the outbox as failed.
+const SERVER_FAULTS = new Set(["server_error", "busy"]);
 const MAX_BATCH = 100;
 const MAX_BYTES = 2 * 1024 * 1024 - 4096;
 const STATUS_BATCH = 100;
@@ -118,10 +121,14 @@ async function sendBatch(token, items) {
   }
   if (!response.ok) throw Object.assign(new Error("sync failed: " + response.status), { status: response.status });
   const body = await response.json();
+  let serverFaults = 0;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     const result = body.results[i] || {};
-    if (result.status === "stored" || result.status === "duplicate") {
+    if (result.status === "rejected" && result.error && SERVER_FAULTS.has(result.error.code)) {
+      // The server's own fault: the entry stays waiting and goes out again later.
+      serverFaults += 1;
+    } else if (result.status === "stored" || result.status === "duplicate") {
       await db.put("sent", {
         id: item.id, type: item.type, case: item.case, saved_at: item.saved_at,
         sent_at: new Date().toISOString(), status: "submitted",
@@ -134,6 +141,7 @@ async function sendBatch(token, items) {
       await db.put("outbox", item);
     }
   }
+  return serverFaults;
 }
 
 async function remember(summary) {
@@ -158,16 +166,22 @@ export function syncNow() {
       return remember({ sent: 0, waiting: waiting.length, failed, error: String(error.message || error), revoked: !!error.revoked });
     }
     let sent = 0;
+    let faults = 0;
     try {
       for (const batch of batches(waiting)) {
-        await sendBatch(token, batch);
+        faults += await sendBatch(token, batch);
         sent += batch.length;
       }
     } catch (error) {
-      return remember({ sent, waiting: waiting.length - sent, failed, error: String(error.message || error), revoked: !!error.revoked });
+      return remember({ sent, waiting: waiting.length - sent + faults, failed, error: String(error.message || error), revoked: !!error.revoked });
     }
     const after = await db.all("outbox");
-    return remember({ sent, waiting: 0, failed: after.length });
+    const still = after.filter((item) => item.state === "waiting").length;
+    const summary = { sent: sent - faults, waiting: still, failed: after.length - still };
+    // Entries the server could not store because of its own fault: the caller tries again
+    // later, waiting longer each time, as after a network failure.
+    if (faults) summary.error = "server_error";
+    return remember(summary);
   })().finally(() => { running = null; });
   return running;
 }
