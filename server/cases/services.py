@@ -212,3 +212,19 @@ async def described_cases(user: CurrentUser, cases: list[dict], *, online: bool)
         row["last_contact"] = contacts.get(key)
         row["label"] = labels.get(key, "")
     return cases
+
+
+async def case_hints(user: CurrentUser, codes: list[str], *, online: bool) -> dict[str, str]:
+    """For lists that name cases by code (Upcoming): each code's label (online only), age
+    band and region in one short line, for the cases the user may see."""
+    codes = sorted({code for code in codes if code})
+    query = visible_cases(user, Case.select(Case.id, Case.code, Case.region, Case.age_band))
+    if not codes or query is None:
+        return {}
+    cases = await described_cases(user, await query.where(Case.code.is_in(codes)), online=online)
+    return {
+        row["code"]: " · ".join(
+            part for part in (row["label"], row["age_band_label"], row["region"]) if part
+        )
+        for row in cases
+    }

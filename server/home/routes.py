@@ -9,7 +9,7 @@ from litestar import Request, Router, get
 from litestar.response import Template
 
 from server.approvals.services import returned_to, waiting_entries
-from server.cases.services import described_cases
+from server.cases.services import case_hints, described_cases
 from server.cases.tables import Case
 from server.core.guards import signed_in
 from server.core.identity import CurrentUser
@@ -90,6 +90,11 @@ async def home(request: Request) -> Template:
         context["cases"] = await open_cases(user, online=not is_offline_copy(request))
         context["entries"] = await recent_entries(user)
         context["upcoming"] = await upcoming_dates(user)
+        context["case_hints"] = await case_hints(
+            user,
+            [row["case_code"] or "" for row in context["upcoming"]],
+            online=not is_offline_copy(request),
+        )
         context["returned"] = await returned_to(user)
     elif user.role == "supervisor":
         # Only the latest version of each chain waits: the approval queue's own query.

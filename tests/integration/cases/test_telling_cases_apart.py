@@ -6,6 +6,7 @@ entry types of each team's country."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -66,8 +67,16 @@ def test_a_label_is_sealed_audited_and_shown_online_to_its_owner_only(client, wo
 
 
 def test_a_label_never_reaches_what_the_phone_keeps(client, world):
+    hearing = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0).isoformat()
+    accompaniment = plaintext("accompaniment", world.north_code, next_hearing_at=hearing)
+    assert submit(world.users["ana"], accompaniment)["status"] == "stored"
     log_in(client, "ana")
     set_label(client, world.north_code, LABEL)
+    # Online, Upcoming and Home's deadlines say whose hearing it is.
+    upcoming = client.get("/upcoming").text
+    assert (
+        f'{world.north_code}</a> <span class="muted case-hints">{LABEL} · 18–20 years' in upcoming
+    )
     listing = client.get("/api/v1/offline-pages")
     assert "scarf" not in listing.text
     pages = listing.json()["pages"]
@@ -79,6 +88,10 @@ def test_a_label_never_reaches_what_the_phone_keeps(client, world):
     # The offline copies still tell cases apart by what is not identifying.
     home = client.get("/", headers=OFFLINE_COPY).text
     assert world.north_code in home and "18–20 years" in home and "North" in home
+    offline_upcoming = client.get("/upcoming", headers=OFFLINE_COPY).text
+    assert f'{world.north_code}</a> <span class="muted case-hints">18–20 years · North' in (
+        offline_upcoming
+    )
 
 
 def test_a_label_is_changed_removed_and_kept_short(client, world):
