@@ -22,6 +22,7 @@ from server.core.i18n import gettext as _
 from server.core.identity import CurrentUser
 from server.entries.access import visible_entries
 from server.entries.definitions import ENTRY_TYPES
+from server.entries.presentation import has_identity, withhold_identity
 from server.entries.services import (
     ENVELOPE_COLUMNS,
     UNIQUE_VIOLATIONS,
@@ -275,10 +276,13 @@ async def return_comment(user: CurrentUser, entry_id: str) -> dict | None:
     )
 
 
-async def correction_prefill(user: CurrentUser, entry_id: str, entry_type: str) -> dict | None:
+async def correction_prefill(
+    user: CurrentUser, entry_id: str, entry_type: str, *, show_identity: bool = False
+) -> dict | None:
     """What the coordinator wrote in one of their own entries, to start its correction from
     (online only: the page that carries it is never cached). None unless the entry is the
-    user's own, of this type, and was returned to them."""
+    user's own, of this type, and was returned to them. Who the person is stays out unless
+    `show_identity` (an audited reveal, as on the entry page)."""
     parsed = _parse_id(entry_id)
     if parsed is None:
         return None
@@ -295,10 +299,13 @@ async def correction_prefill(user: CurrentUser, entry_id: str, entry_type: str) 
     if row is None:
         return None
     plaintext = open_entry(row)
+    fields = plaintext.get("fields") or {}
+    definition = ENTRY_TYPES[entry_type]
     return {
         "case": row["case.code"] or plaintext.get("case"),
         "occurred_at": plaintext.get("occurred_at"),
-        "fields": plaintext.get("fields") or {},
+        "fields": fields if show_identity else withhold_identity(definition, fields),
+        "identity_withheld": has_identity(definition) and not show_identity,
     }
 
 

@@ -16,15 +16,16 @@ from litestar.response import Redirect, Template
 
 from server.audit.services import record
 from server.cases import services
+from server.cases.labels import LABEL_MAX, LabelError, labels_for, set_label
 from server.cases.tables import Case
 from server.core.forms import form_fields
 from server.core.guards import role_in, signed_in
 from server.core.i18n import LazyString, format_date, lazy_gettext
 from server.core.i18n import gettext as _
 from server.core.identity import CurrentUser
-from server.core.templating import render
+from server.core.templating import is_offline_copy, render
 from server.entries import categories as c
-from server.entries.access import visible_case
+from server.entries.access import entry_types_for, visible_case
 from server.entries.definitions import ENTRY_TYPES
 from server.regions.lists import region_names
 from server.risk.presentation import case_risk
@@ -125,6 +126,7 @@ async def case_list(request: Request) -> Template:
             assignee_id=assignee_id,
             code_search=code_search or "",
         )
+        cases = await services.described_cases(user, cases, online=not is_offline_copy(request))
     context: dict[str, Any] = {
         "cases": cases,
         "limit": services.CASE_LIST_LIMIT,
@@ -222,6 +224,7 @@ async def _case_page(
     identity_visible = bool(intake_id) and any(str(row["id"]) == intake_id for row in timeline)
     may_assign = services.may_assign(user, case)
     await record("view_case", user, "case", case["code"])
+    labels = await labels_for(user, [case["id"]])
     return render(
         request,
         "cases/case.html",
@@ -242,6 +245,10 @@ async def _case_page(
                 for row in timeline
             ],
             "intake_id": intake_id if identity_visible else "",
+            # One tap from the case to its capture form with the case filled in.
+            "log_types": entry_types_for(user, case="required") if case["status"] == "open" else [],
+            "label": labels.get(str(case["id"]), ""),
+            "label_max": LABEL_MAX,
             "may_assign": may_assign and case["status"] == "open",
             "may_close": services.may_close(user, case) and case["status"] == "open",
             "assignees": await services.team_coordinators(user.team_id) if may_assign else [],
@@ -296,6 +303,27 @@ async def case_assign(request: Request, reference: FromPath[str]) -> Template | 
     return _back_to(case)
 
 
+@post("/cases/{reference:str}/label", name="case_label", guards=[signed_in])
+async def case_label(request: Request, reference: FromPath[str]) -> Template | Redirect:
+    """The user's own short label of the case, sealed (server.cases.labels)."""
+    user: CurrentUser = request.scope["user"]
+    case = await _case_or_404(user, reference)
+    fields = await form_fields(request)
+    try:
+        await set_label(user, case["id"], fields.get("label", ""))
+    except LabelError:
+        return await _case_page(
+            request,
+            case,
+            error=_("A label has at most %(count)s characters.", count=LABEL_MAX),
+            error_field="label",
+            status_code=400,
+        )
+    # Who set a label on which case, never the label itself.
+    await record("set_case_label", user, "case", case["code"])
+    return _back_to(case)
+
+
 @post("/cases/{reference:str}/close", name="case_close", guards=[signed_in])
 async def case_close(request: Request, reference: FromPath[str]) -> Template | Redirect:
     user: CurrentUser = request.scope["user"]
@@ -321,4 +349,6 @@ async def case_close(request: Request, reference: FromPath[str]) -> Template | R
     return _back_to(case)
 
 
-router = Router(path="/", route_handlers=[case_list, case_page, case_assign, case_close])
+router = Router(
+    path="/", route_handlers=[case_list, case_page, case_assign, case_label, case_close]
+)

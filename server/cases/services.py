@@ -129,6 +129,7 @@ async def case_list(
             Case.id,
             Case.code,
             Case.region,
+            Case.age_band,
             Case.status,
             Case.opened_at,
             Case.assigned_to,
@@ -175,3 +176,55 @@ def may_assign(user: CurrentUser, case: dict) -> bool:
 def may_close(user: CurrentUser, case: dict) -> bool:
     """The supervisor of the case's team, or the person the case is assigned to."""
     return may_assign(user, case) or (user.does_field_work and case.get("assigned_to") == user.id)
+
+
+# --- Telling cases apart without identity ----------------------------------------------------
+
+
+async def last_contacts(case_ids: list) -> dict[str, datetime]:
+    """The date of the latest entry of each case (a visit, an accompaniment, …): when the
+    person was last seen to. Dates are clear metadata already."""
+    if not case_ids:
+        return {}
+    rows = await Entry.select(Entry.case, Entry.occurred_at).where(Entry.case.is_in(list(case_ids)))
+    latest: dict[str, datetime] = {}
+    for row in rows:
+        key = str(row["case"])
+        if key not in latest or row["occurred_at"] > latest[key]:
+            latest[key] = row["occurred_at"]
+    return latest
+
+
+async def described_cases(user: CurrentUser, cases: list[dict], *, online: bool) -> list[dict]:
+    """Cases with what tells them apart without identity: the age band's name, the last
+    contact date and, on pages rendered online only, the user's own sealed label
+    (server.cases.labels). Age band, region and dates are categorical clear metadata and may
+    sit in offline copies; the label never does, so `online=False` does not even open it."""
+    from server.cases.labels import labels_for
+    from server.entries.categories import AGE_BAND
+
+    ids = [row["id"] for row in cases]
+    contacts = await last_contacts(ids)
+    labels = await labels_for(user, ids) if online else {}
+    for row in cases:
+        key = str(row["id"])
+        row["age_band_label"] = AGE_BAND.label(row.get("age_band") or "") or ""
+        row["last_contact"] = contacts.get(key)
+        row["label"] = labels.get(key, "")
+    return cases
+
+
+async def case_hints(user: CurrentUser, codes: list[str], *, online: bool) -> dict[str, str]:
+    """For lists that name cases by code (Upcoming): each code's label (online only), age
+    band and region in one short line, for the cases the user may see."""
+    codes = sorted({code for code in codes if code})
+    query = visible_cases(user, Case.select(Case.id, Case.code, Case.region, Case.age_band))
+    if not codes or query is None:
+        return {}
+    cases = await described_cases(user, await query.where(Case.code.is_in(codes)), online=online)
+    return {
+        row["code"]: " · ".join(
+            part for part in (row["label"], row["age_band_label"], row["region"]) if part
+        )
+        for row in cases
+    }

@@ -8,6 +8,7 @@ from piccolo.columns import (
     UUID,
     Date,
     ForeignKey,
+    Text,
     Timestamptz,
     Varchar,
 )
@@ -38,3 +39,22 @@ class Case(Table, tablename="assisted_case"):
     consent_sharing = Varchar(length=16, default="")
     consent_statistics = Varchar(length=16, default="")
     intake_entry = UUID(null=True, default=None)
+
+
+class CaseLabel(Table, tablename="case_label"):
+    """A person's own short label for a case ("red scarf, Bălți"): a reminder of who is who
+    among twenty codes. It is free text that may well identify someone, so it is sealed
+    exactly like an entry (Envelope v1, the row's id in the additional data) and only ever
+    shown on pages rendered online, never in what the phone keeps."""
+
+    id = UUID(primary_key=True)
+    case = ForeignKey(references=Case, index=True)
+    owner = ForeignKey(references=User, index=True)
+    # One label per person and case: "<case id>/<user id>"; the database settles two saves.
+    case_owner = Varchar(length=64, unique=True)
+    kid = Varchar(length=64)
+    key_kid = Varchar(length=64, index=True)
+    wrapped_key = Text()
+    iv = Varchar(length=32)
+    ciphertext = Text()
+    updated_at = Timestamptz(default=TimestamptzNow())

@@ -89,6 +89,12 @@ def user_mark(user: object) -> str:
     return _mark("user", getattr(user, "id", None))
 
 
+def is_offline_copy(request: Request) -> bool:
+    """Whether the service worker is fetching this page to keep it on the phone: such a copy
+    carries nothing a lost phone must not give up (see server.pwa.routes.offline_pages)."""
+    return request.headers.get(OFFLINE_COPY_HEADER) == "1"
+
+
 def page_context(request: Request) -> dict[str, Any]:
     """What the base layout needs: who is here, their language, the CSRF token."""
     user = request.scope.get("user")
@@ -98,7 +104,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "csrf_token": request.scope.get("csrf_token", ""),
         "language": i18n.current_language.get(),
         "path": request.url.path,
-        "offline_copy": request.headers.get(OFFLINE_COPY_HEADER) == "1",
+        "offline_copy": is_offline_copy(request),
         # Set before the handler by server.notifications (0 when not counted).
         "unread_notifications": request.scope.get("unread_notifications", 0),
         "session_mark": session_mark(request.scope.get("session_id")),

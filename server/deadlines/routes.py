@@ -11,11 +11,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server.accounts.tables import Team
+from server.cases.services import case_hints
 from server.core import i18n
 from server.core.forms import form_fields
 from server.core.guards import role_in, signed_in
 from server.core.i18n import gettext as _
-from server.core.templating import render
+from server.core.templating import is_offline_copy, render
 from server.deadlines import services
 from server.deadlines.services import LEADS, Preferences, parse_clock, parse_period
 from server.notifications.services import notify, payload
@@ -32,10 +33,18 @@ async def upcoming(request: Request) -> Template:
     now = datetime.now(UTC)
     zone = ZoneInfo(zone_name(user))
     deadlines = await services.deadlines_for(user, now)
+    # What tells the cases apart (the user's own label only online, never in the copy).
+    hints = await case_hints(
+        user, [d.case_code or "" for d in deadlines], online=not is_offline_copy(request)
+    )
     return render(
         request,
         "deadlines/upcoming.html",
-        {"groups": services.grouped(deadlines, now, zone), "total": len(deadlines)},
+        {
+            "groups": services.grouped(deadlines, now, zone),
+            "total": len(deadlines),
+            "case_hints": hints,
+        },
     )
 
 

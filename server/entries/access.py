@@ -22,7 +22,7 @@ from piccolo.query.methods.select import Select
 
 from server.cases.tables import Case
 from server.core.identity import CurrentUser
-from server.entries.definitions import CASE_REFERENCE
+from server.entries.definitions import CASE_REFERENCE, ENTRY_TYPES, EntryType
 from server.entries.tables import Entry
 
 _CASE_REFERENCE = re.compile(CASE_REFERENCE)
@@ -93,3 +93,17 @@ def may_read_reports_of(user: CurrentUser, coordinator: dict) -> bool:
     if user.role == "supervisor":
         return user.team_id is not None and user.team_id == coordinator.get("team")
     return False
+
+
+def entry_types_for(user: CurrentUser | None, case: str | None = None) -> list[EntryType]:
+    """The entry types this user logs, by role and by their team's country (Kosovo's shelter
+    runs no trainings of social-assistance staff); with `case` ("required", "new", "none"),
+    only the types with that relation to a case. Menus, the case page's buttons, the offline
+    pages and the server's check of a synced entry all ask here."""
+    if user is None:
+        return []
+    return [
+        entry_type
+        for entry_type in ENTRY_TYPES.values()
+        if entry_type.is_for(user.role, user.country) and (case is None or entry_type.case == case)
+    ]

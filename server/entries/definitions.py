@@ -44,6 +44,9 @@ class Field:
     maximum: int = 100_000
     # Shown on the form only when the entry type uses the capture page's own widget.
     widget: str = ""
+    # Who the person is (name, contacts): shown only when someone asks to see it, and that
+    # is audited (server.entries.presentation.withhold_identity).
+    identity: bool = False
 
     def options(self, country: str = "MD") -> list[tuple[str, str]]:
         if self.kind == "region":
@@ -63,6 +66,12 @@ class EntryType:
     roles: tuple[str, ...] = ("coordinator", "shelter")
     # JSON Schema rules over `fields` that tie one field to another (all must hold).
     rules: tuple[dict[str, Any], ...] = ()
+    # The deployment countries whose teams log this type (a team's own country decides).
+    countries: tuple[str, ...] = ("MD", "XK")
+
+    def is_for(self, role: str, country: str) -> bool:
+        """Whether a user of this role in a team of this country logs this type."""
+        return role in self.roles and country in self.countries
 
     def field(self, key: str) -> Field:
         for item in self.fields:
@@ -95,10 +104,17 @@ CASE_INTAKE = EntryType(
             "text",
             max_length=100,
             hint=_l("Sealed. Leave empty if the person prefers not to say."),
+            identity=True,
         ),
-        Field("family_name", _l("Family name"), "text", max_length=100),
-        Field("phone", _l("Phone number"), "text", max_length=40),
-        Field("address", _l("Where the person can be reached"), "textarea", max_length=500),
+        Field("family_name", _l("Family name"), "text", max_length=100, identity=True),
+        Field("phone", _l("Phone number"), "text", max_length=40, identity=True),
+        Field(
+            "address",
+            _l("Where the person can be reached"),
+            "textarea",
+            max_length=500,
+            identity=True,
+        ),
         Field("sex", _l("Sex"), "choice", True, c.SEX, clear=True),
         Field("age_band", _l("Age"), "choice", True, c.AGE_BAND, clear=True),
         Field("citizenship", _l("Citizenship"), "choice", True, c.CITIZENSHIP, clear=True),
@@ -358,6 +374,8 @@ TRAINING = EntryType(
         ),
         NOTES,
     ),
+    # Moldova's VPCs train social-assistance staff; Kosovo's shelter does not.
+    countries=("MD",),
 )
 
 SUPERVISION = EntryType(
@@ -372,6 +390,7 @@ SUPERVISION = EntryType(
         Field("topic", _l("Topic"), "text", True, max_length=200),
         NOTES,
     ),
+    countries=("MD",),
 )
 
 SYSTEMIC_PROBLEM = EntryType(

@@ -15,6 +15,8 @@ class ShownField:
     label: str
     value: str
     long: bool = False
+    # Who the person is, left out of the page until someone asks to see it.
+    withheld: bool = False
 
 
 def display_value(kind: str, value: object, choices=None) -> str:
@@ -52,9 +54,28 @@ def display_value(kind: str, value: object, choices=None) -> str:
     return str(value)
 
 
-def present_fields(entry_type: EntryType, fields: dict) -> list[ShownField]:
+def has_identity(entry_type: EntryType) -> bool:
+    return any(item.identity for item in entry_type.fields)
+
+
+def withhold_identity(entry_type: EntryType, fields: dict) -> dict:
+    """The fields without who the person is (name, contacts). One rule for every page that
+    shows sealed content: identity reaches a page only through an audited "Show identity"
+    (`view_identity`), never as a side effect of opening an entry or correcting it."""
+    return {
+        key: value
+        for key, value in fields.items()
+        if not any(item.key == key and item.identity for item in entry_type.fields)
+    }
+
+
+def present_fields(
+    entry_type: EntryType, fields: dict, *, show_identity: bool = False
+) -> list[ShownField]:
     shown = [
-        ShownField(
+        ShownField(key=item.key, label=str(item.label), value="", withheld=True)
+        if item.identity and not show_identity
+        else ShownField(
             key=item.key,
             label=str(item.label),
             value=display_value(item.kind, fields.get(item.key), item.choices),

@@ -2,7 +2,8 @@
 
 The ciphertext is never rewritten, and the envelope's own kid stays in the additional
 data, so an entry reads the same before and after. Old private keys are kept: phones may
-still hold envelopes sealed to them. Monthly reports' sealed narratives are re-wrapped too.
+still hold envelopes sealed to them. Monthly reports' sealed narratives and the people's sealed
+case labels are re-wrapped too.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ async def rotate_keys(ring: KeyRing | None = None) -> tuple[str, int]:
             ).where((Entry.id == row["id"]) & (Entry.key_kid == row["key_kid"]))
             count += 1
     await _rewrap_report_narratives(ring, new_key)
+    await _rewrap_case_labels(ring, new_key)
     return new_key.kid, count
 
 
@@ -85,3 +87,31 @@ async def _rewrap_report_narratives(ring: KeyRing, new_key: SealingKey) -> None:
                 (MonthlyReport.id == row["id"])
                 & (MonthlyReport.narrative_key_kid == row["narrative_key_kid"])
             )
+
+
+async def _rewrap_case_labels(ring: KeyRing, new_key: SealingKey) -> None:
+    """Each person's case labels (server/cases/labels.py) are sealed the same way."""
+    from server.cases.tables import CaseLabel
+
+    public_key = new_key.private_key.public_key()
+    while True:
+        rows = (
+            await CaseLabel.select(CaseLabel.id, CaseLabel.key_kid, CaseLabel.wrapped_key)
+            .where(CaseLabel.key_kid != new_key.kid)
+            .limit(BATCH)
+        )
+        if not rows:
+            return
+        for row in rows:
+            old_key = ring.get(row["key_kid"])
+            if old_key is None:
+                raise RuntimeError(
+                    f"label {row['id']} is wrapped to a missing key {row['key_kid']}"
+                )
+            content_key = unwrap_key(b64url_decode(row["wrapped_key"]), old_key)
+            await CaseLabel.update(
+                {
+                    CaseLabel.wrapped_key: b64url_encode(public_key.encrypt(content_key, OAEP)),
+                    CaseLabel.key_kid: new_key.kid,
+                }
+            ).where((CaseLabel.id == row["id"]) & (CaseLabel.key_kid == row["key_kid"]))

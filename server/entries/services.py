@@ -171,6 +171,8 @@ async def store_entry(
     entry_type = ENTRY_TYPES[plaintext["type"]]
     if author.role not in entry_type.roles:
         raise EntryError("forbidden", "Your role does not write this kind of entry.")
+    if not entry_type.is_for(author.role, author.country):
+        raise EntryError("not_in_country", "Teams of your country do not log this kind of entry.")
     case = await _check_case(plaintext, author)
     await _check_linked_cases(plaintext, author)
     root = await _check_revision(plaintext, author, case)

@@ -9,10 +9,11 @@ from litestar import Request, Router, get
 from litestar.response import Template
 
 from server.approvals.services import returned_to, waiting_entries
+from server.cases.services import case_hints, described_cases
 from server.cases.tables import Case
 from server.core.guards import signed_in
 from server.core.identity import CurrentUser
-from server.core.templating import render
+from server.core.templating import is_offline_copy, render
 from server.entries.access import visible_cases, visible_entries
 from server.entries.definitions import ENTRY_TYPES
 from server.entries.tables import Entry
@@ -21,11 +22,19 @@ from server.risk.services import zone_name
 SHOWN = 10
 
 
-async def open_cases(user: CurrentUser) -> list[dict]:
+async def open_cases(user: CurrentUser, *, online: bool) -> list[dict]:
+    """Open cases, newest first, with what tells them apart without identity (the user's own
+    label only when the page is rendered online, never in its offline copy)."""
     query = visible_cases(
-        user, Case.select(Case.code, Case.region, Case.opened_at).where(Case.status == "open")
+        user,
+        Case.select(Case.id, Case.code, Case.region, Case.age_band, Case.opened_at).where(
+            Case.status == "open"
+        ),
     )
-    return [] if query is None else await query.order_by(Case.opened_at, ascending=False)
+    if query is None:
+        return []
+    cases = await query.order_by(Case.opened_at, ascending=False)
+    return await described_cases(user, cases, online=online)
 
 
 async def recent_entries(user: CurrentUser, status: str | None = None) -> list[dict]:
@@ -78,16 +87,21 @@ async def home(request: Request) -> Template:
     user = request.scope["user"]
     context: dict = {"entry_types": ENTRY_TYPES}
     if user.role in ("coordinator", "shelter"):
-        context["cases"] = await open_cases(user)
+        context["cases"] = await open_cases(user, online=not is_offline_copy(request))
         context["entries"] = await recent_entries(user)
         context["upcoming"] = await upcoming_dates(user)
+        context["case_hints"] = await case_hints(
+            user,
+            [row["case_code"] or "" for row in context["upcoming"]],
+            online=not is_offline_copy(request),
+        )
         context["returned"] = await returned_to(user)
     elif user.role == "supervisor":
         # Only the latest version of each chain waits: the approval queue's own query.
         waiting = await waiting_entries(user)
         context["waiting"] = waiting[:SHOWN]
         context["waiting_total"] = len(waiting)
-        context["cases"] = await open_cases(user)
+        context["cases"] = await open_cases(user, online=not is_offline_copy(request))
     return render(request, f"home/{user.role}.html", context)
 
 

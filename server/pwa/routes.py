@@ -10,7 +10,7 @@ from server.core.i18n import gettext as _
 from server.core.identity import CurrentUser
 from server.core.paths import LOCALES_DIR, STATIC_DIR, TEMPLATES_DIR, WEB_DIR
 from server.core.templating import STATIC_VERSION, render
-from server.entries.definitions import ENTRY_TYPES
+from server.entries.access import entry_types_for
 
 
 def _precache() -> list[str]:
@@ -51,7 +51,7 @@ def offline_pages(user: CurrentUser | None) -> list[str]:
     """
     if user is None or not user.does_field_work:
         return []
-    forms = [f"/capture/{key}" for key, kind in ENTRY_TYPES.items() if user.role in kind.roles]
+    forms = [f"/capture/{entry_type.key}" for entry_type in entry_types_for(user)]
     return ["/", "/capture", *forms, "/outbox", "/upcoming"]
 
 

@@ -11,7 +11,14 @@ import pytest
 from server.entries.tables import Entry
 from tests.support.accounts import log_in
 from tests.support.approvals import build_team, decided, log_visit
-from tests.support.entries import bearer, plaintext, register_device, sealed_envelope, sync
+from tests.support.entries import (
+    bearer,
+    plaintext,
+    register_device,
+    sealed_envelope,
+    submit,
+    sync,
+)
 from tests.support.run import run
 
 COMMENT = "The purpose of the visit is missing."
@@ -145,3 +152,43 @@ def test_a_revision_of_an_approved_entry_waits_again(client, team):
     page = client.get("/approvals").text
     assert re.findall(r'id="queue-([0-9a-f-]{36})"', page) == [revision]
     assert "corrected" in page
+
+
+def test_correcting_an_intake_leaves_identity_out_until_shown_and_audits_the_reveal(client, team):
+    from server.audit.tables import AuditEvent
+
+    intake = plaintext(
+        "case_intake",
+        given_name="Mirela",
+        family_name="Ursachi",
+        phone="+37360999888",
+        notes="INTAKE notes",
+    )
+    entry = submit(team.users["ana"], intake)["id"]
+    decided(team.users["sofia"], entry, "returned", COMMENT)
+    log_in(client, "ana")
+    page = client.get(f"/capture/case_intake?revises={entry}").text
+    assert "INTAKE notes" in page  # the correction starts from what was written...
+    for secret in ("Mirela", "Ursachi", "+37360999888"):
+        assert secret not in page  # ...without who the person is
+    assert 'data-identity-withheld="1"' in page
+    assert f'href="/capture/case_intake?revises={entry}&amp;identity=1"' in page
+
+    def reveals() -> list:
+        return run(
+            AuditEvent.select(AuditEvent.actor_name, AuditEvent.object_id).where(
+                AuditEvent.action == "view_identity"
+            )
+        )
+
+    assert reveals() == []
+    shown = client.get(f"/capture/case_intake?revises={entry}&identity=1").text
+    for secret in ("Mirela", "Ursachi", "+37360999888"):
+        assert secret in shown
+    assert "data-identity-withheld" not in shown
+    assert reveals() == [{"actor_name": "ana", "object_id": entry}]
+    # Asking to show it on an entry that is not one's own to correct shows and records nothing.
+    client.cookies.clear()
+    log_in(client, "bogdan")
+    assert "Mirela" not in client.get(f"/capture/case_intake?revises={entry}&identity=1").text
+    assert len(reveals()) == 1

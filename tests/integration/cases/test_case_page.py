@@ -87,14 +87,57 @@ def test_nothing_sealed_is_on_the_case_page(client, world):
         client.cookies.clear()
 
 
+def identity_views() -> list[tuple[str, str]]:
+    rows = run(
+        AuditEvent.select(AuditEvent.actor_name, AuditEvent.object_id).where(
+            AuditEvent.action == "view_identity"
+        )
+    )
+    return [(row["actor_name"], row["object_id"]) for row in rows]
+
+
 def test_show_identity_links_to_the_sealed_intake(client, world):
     log_in(client, "ana")
     page = client.get(f"/cases/{world.north_code}").text
-    assert f'<a class="button" href="/entries/{world.north_intake}">Show identity</a>' in page
-    # The identity is there, behind the link, for those allowed to open the intake.
+    link = f'<a class="button" href="/entries/{world.north_intake}/identity">Show identity</a>'
+    assert link in page
+    # Opening the intake itself does not show who the person is...
     intake = client.get(f"/entries/{world.north_intake}")
     assert intake.status_code == 200
-    assert GIVEN_NAME in intake.text
+    for secret in (GIVEN_NAME, FAMILY_NAME, PHONE):
+        assert secret not in intake.text
+    assert NOTES in intake.text  # the rest of the intake is there
+    assert f'href="/entries/{world.north_intake}/identity"' in intake.text
+    assert identity_views() == []
+    # ...only the reveal does, and the audit log keeps who asked for it.
+    revealed = client.get(f"/entries/{world.north_intake}/identity")
+    assert revealed.status_code == 200
+    for secret in (GIVEN_NAME, FAMILY_NAME, PHONE):
+        assert secret in revealed.text
+    assert identity_views() == [("ana", world.north_intake)]
+
+
+def test_the_supervisors_review_of_an_intake_hides_identity_until_shown(client, world):
+    log_in(client, "sofia")
+    review = client.get(f"/entries/{world.north_intake}")
+    assert review.status_code == 200
+    assert 'id="approve-button"' in review.text  # the review itself is all there
+    for secret in (GIVEN_NAME, FAMILY_NAME, PHONE):
+        assert secret not in review.text
+    revealed = client.get(f"/entries/{world.north_intake}/identity")
+    assert GIVEN_NAME in revealed.text
+    assert 'id="approve-button"' in revealed.text
+    assert identity_views() == [("sofia", world.north_intake)]
+
+
+def test_identity_of_an_entry_without_identity_or_of_someone_elses_is_404(client, world):
+    log_in(client, "sofia")
+    assert client.get(f"/entries/{world.north_visit}/identity").status_code == 404
+    assert client.get(f"/entries/{world.south_visit}/identity").status_code == 404
+    client.cookies.clear()
+    log_in(client, "petru")
+    assert client.get(f"/entries/{world.north_intake}/identity").status_code == 404
+    assert identity_views() == []
 
 
 def test_no_identity_link_when_the_intake_is_not_the_viewers_to_open(client, world):
@@ -160,7 +203,7 @@ def test_a_reassigned_case_brings_its_history(client, world):
     log_in(client, "bogdan")
     page = client.get(f"/cases/{world.north_code}").text
     assert f"/entries/{world.north_visit}" in page
-    assert f'href="/entries/{world.north_intake}">Show identity' in page
+    assert f'href="/entries/{world.north_intake}/identity">Show identity' in page
     client.cookies.clear()
     log_in(client, "ana")
     assert client.get(f"/cases/{world.north_code}").status_code == 404

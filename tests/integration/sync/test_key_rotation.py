@@ -7,6 +7,7 @@ import uuid
 
 from litestar.testing import TestClient
 
+from server.cases.tables import CaseLabel
 from server.entries.rotation import rotate_keys
 from server.entries.services import ENVELOPE_COLUMNS, open_entry
 from server.entries.tables import Entry
@@ -32,6 +33,15 @@ def test_rotation_rewraps_and_everything_stays_readable(client: TestClient, phon
     assert {e["kid"] for e in envelopes} == {old_kid}
     results = sync(client, phone.token, envelopes).json()["results"]
     assert [r["status"] for r in results] == ["stored"] * 3
+    # The coordinator's sealed label of the case is re-wrapped with the entries.
+    code = results[0]["case_code"]
+    label = client.post(
+        f"/cases/{code}/label",
+        data={"label": "grey coat", "_csrf_token": phone.csrf},
+        follow_redirects=False,
+    )
+    assert label.status_code == 303
+    [label_before] = run(CaseLabel.select())
     before = rows()
 
     new_kid, count = run(rotate_keys())
@@ -59,7 +69,11 @@ def test_rotation_rewraps_and_everything_stays_readable(client: TestClient, phon
     [retry] = sync(client, phone.token, [envelopes[1]]).json()["results"]
     assert retry["status"] == "duplicate"
     # And the unsealed page still opens.
-    assert "Maria" in client.get(f"/entries/{envelopes[0]['id']}").text
+    assert "Maria" in client.get(f"/entries/{envelopes[0]['id']}/identity").text
+    [label_after] = run(CaseLabel.select())
+    assert label_after["key_kid"] == new_kid and label_before["key_kid"] == old_kid
+    assert label_after["ciphertext"] == label_before["ciphertext"]
+    assert "grey coat" in client.get(f"/cases/{code}").text
 
 
 def test_phones_may_still_seal_to_the_old_key_after_a_rotation(

@@ -105,12 +105,26 @@ def store_everything(client: TestClient, phone: Phone) -> list[str]:
     # Reading an entry (its page unseals it) writes nothing of it either.
     response = client.get(f"/entries/{results[0]['id']}")
     assert response.status_code == 200
-    assert marker("given-name") in response.text  # it was really sealed, not dropped
+    assert marker("given-name") not in response.text  # identity waits for "Show identity"
+    shown = client.get(f"/entries/{results[0]['id']}/identity")
+    assert marker("given-name") in shown.text  # it was really sealed, not dropped
+    # The coordinator's own short label of the case is sealed the same way.
+    label = marker("label")
+    saved = client.post(
+        f"/cases/{case_id}/label",
+        data={"label": label, "_csrf_token": phone.csrf},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    assert label in client.get(f"/cases/{case_id}").text
     return [
-        marker_text
-        for entry in valid + invalid
-        for marker_text in strings_in(entry)
-        if TAG in marker_text
+        label,
+        *(
+            marker_text
+            for entry in valid + invalid
+            for marker_text in strings_in(entry)
+            if TAG in marker_text
+        ),
     ]
 
 

@@ -173,6 +173,11 @@ async function onSubmit(event) {
   if (!form) return;
   event.preventDefault();
   showError(form, "");
+  if (form.dataset.identityWithheld) {
+    // A corrected intake without the identity would lose it: it is shown (audited) first.
+    showError(form, form.dataset.msgIdentity);
+    return;
+  }
   const invalid = checkRequired(form);
   if (invalid) {
     showError(form, form.dataset.msgInvalid);
@@ -201,6 +206,8 @@ async function onSubmit(event) {
     form.reset();
     forgetCorrection(form);
     setDefaults(form);
+    chooseCase(form, form.dataset.addressCase);
+    filterCases(form, "");
     fillHearings(form);
     await renderStatus(form);
     window.scrollTo({ top: 0 });
@@ -233,8 +240,67 @@ function applyAddress(form) {
   }
   const replaces = params.get("replaces");
   if (replaces) form.dataset.replaces = replaces;
+  // `?case=` (the case page's buttons): the case is filled in, and stays for the next entry.
+  const caseRef = params.get("case");
+  if (caseRef && chooseCase(form, caseRef)) form.dataset.addressCase = caseRef;
   const note = document.getElementById("capture-correcting");
   if (note) note.hidden = !(revises || replaces);
+}
+
+// A case code or id → the picker's option. A case the page does not list yet (opened on
+// this phone, its code not known) is added as it is: the server checks it when it arrives.
+const CASE_REFERENCE = /^((MD|XK)-[0-9]{4}-[0-9]{4,}|[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$/;
+
+function chooseCase(form, reference) {
+  const select = form.elements.namedItem("case");
+  if (!reference || !(select instanceof HTMLSelectElement)) return false;
+  const wanted = reference.length === 36 ? reference.toLowerCase() : reference.toUpperCase();
+  let option = Array.from(select.options).find((o) => o.value && (o.value === wanted || o.dataset.caseId === wanted));
+  if (!option) {
+    if (!CASE_REFERENCE.test(wanted)) return false;
+    option = new Option(wanted, wanted);
+    select.add(option);
+    select.hidden = false;
+  }
+  select.value = option.value;
+  return true;
+}
+
+// The case picker's search: part of a code, a label, an age band or a region, in any case
+// and with or without diacritics ("balti" finds "Bălți"). Works offline on the cases the
+// page carries.
+function fold(text) {
+  return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+}
+
+function filterCases(form, text) {
+  const select = form.elements.namedItem("case");
+  if (!(select instanceof HTMLSelectElement)) return;
+  const search = form.querySelector("[data-case-search]");
+  if (search && search.value !== text) search.value = text;
+  const words = fold(text).split(/\s+/).filter(Boolean);
+  const matches = [];
+  for (const option of select.options) {
+    if (!option.value) continue;
+    const hay = fold(option.textContent);
+    const shown = words.every((word) => hay.includes(word));
+    option.hidden = !shown;
+    option.disabled = !shown;
+    if (shown) matches.push(option);
+  }
+  if (words.length && matches.length === 1) select.value = matches[0].value;
+  else if (select.selectedOptions[0] && select.selectedOptions[0].hidden) select.value = "";
+  const none = document.getElementById("f-case-none");
+  if (none) none.hidden = !(words.length && !matches.length);
+  // A case picked by the search offers its own open hearings.
+  fillHearings(form);
+}
+
+function onSearch(event) {
+  const search = event.target.closest("[data-case-search]");
+  if (!search) return;
+  const form = search.closest("form[data-capture]");
+  if (form) filterCases(form, search.value);
 }
 
 // Correcting a returned entry online: the server put what was written into the page (never
@@ -316,6 +382,11 @@ function init(root) {
 }
 
 document.addEventListener("submit", onSubmit);
+document.addEventListener("input", onSearch);
+// Enter in the search box picks, it does not save the form.
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && event.target.closest && event.target.closest("[data-case-search]")) event.preventDefault();
+});
 document.addEventListener("DOMContentLoaded", () => init(document));
 document.addEventListener("htmx:load", (event) => init(event.target));
 if (document.readyState !== "loading") init(document);
