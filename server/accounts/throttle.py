@@ -40,13 +40,14 @@ SCOPES = ("login", "second_factor", "password")
 
 
 def _name(name: str) -> str:
-    return name.strip().lower()[:60]
+    return name.strip().lower()[:50]
 
 
 def _keys(scope: str, name: str, address: str) -> tuple[str, str, str]:
-    """(pair, address, name) keys; 128 characters at most, the column's length."""
+    """(pair, address, name) keys, within the column's 128 characters (the longest is
+    "second_factor:pair:" + 50 + "|" + 45, an IPv6 address's longest spelling)."""
     assert scope in SCOPES
-    name, address = _name(name), address[:50]
+    name, address = _name(name), address[:45]
     return (
         f"{scope}:pair:{name}|{address}",
         f"{scope}:address:{address}",

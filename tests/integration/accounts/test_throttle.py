@@ -146,3 +146,14 @@ def test_a_stranger_s_guesses_do_not_hold_back_the_owner_s_password_change(clien
     assert response.status_code == 200, response.text
     actions = run(AuditEvent.select(AuditEvent.action).output(as_list=True))
     assert "password_changed" in actions
+
+
+def test_the_longest_name_and_address_fit_the_stored_key():
+    """PostgreSQL refuses a key longer than the column; SQLite would not notice."""
+    name = "n" * 64
+    address = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"
+    for scope in throttle.SCOPES:
+        run(throttle.record_failure(scope, name, address))
+    keys = run(throttle.LoginFailure.select(throttle.LoginFailure.key).output(as_list=True))
+    assert len(keys) == 9
+    assert max(len(key) for key in keys) <= throttle.LoginFailure.key.length
