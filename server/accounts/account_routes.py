@@ -37,12 +37,19 @@ def reauthentication_needed(request: Request, back_to: str) -> Redirect | None:
 # --- re-authentication -----------------------------------------------------------------------
 
 
-def _confirm_page(request: Request, next_path: str, error: str = "", status: int = 200):
+def _confirm_page(
+    request: Request,
+    next_path: str,
+    error: str = "",
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+):
     return render(
         request,
         "accounts/confirm.html",
         {"next": next_path, "error": error},
         status_code=status,
+        headers=headers,
     )
 
 
@@ -58,16 +65,16 @@ async def confirm(request: Request) -> Template | Redirect:
     next_path = safe_next(fields.get("next"))
     password = fields.get("password", "")[:1024]
     address = request.client.host if request.client else "unknown"
-    if await throttle.is_throttled(user.username, address):
+    # A signed-in owner's own counts ("password"): strangers failing at the login page do
+    # not hold it back.
+    wait = await throttle.seconds_to_wait("password", user.username, address)
+    if wait:
         return _confirm_page(
-            request,
-            next_path,
-            _("Too many failed attempts. Wait 15 minutes, or ask your administrator."),
-            429,
+            request, next_path, throttle.wait_message(wait), 429, throttle.retry_after(wait)
         )
     row = await User.select(User.password_hash).where(User.id == user.id).first()
     if not password or not verify_password(row["password_hash"] if row else None, password):
-        await throttle.record_failure(user.username, address)
+        await throttle.record_failure("password", user.username, address)
         await record("reauthentication_failed", user, "user", str(user.id))
         return _confirm_page(request, next_path, _("That password is not right."), 401)
     await sessions.mark_reauthenticated(request.scope["session_id"])
@@ -80,12 +87,19 @@ async def confirm(request: Request) -> Template | Redirect:
 PASSWORD_PAGE = "/account/password"  # noqa: S105 - a path, not a password
 
 
-def _password_page(request: Request, error: str = "", notice: str = "", status: int = 200):
+def _password_page(
+    request: Request,
+    error: str = "",
+    notice: str = "",
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+):
     return render(
         request,
         "accounts/password.html",
         {"error": error, "notice": notice, "min_length": MIN_LENGTH},
         status_code=status,
+        headers=headers,
     )
 
 
@@ -100,11 +114,10 @@ async def password_change(request: Request) -> Template:
     fields = await form_fields(request)
     address = request.client.host if request.client else "unknown"
     # Guessing the current password here is throttled like logging in.
-    if await throttle.is_throttled(user.username, address):
+    wait = await throttle.seconds_to_wait("password", user.username, address)
+    if wait:
         return _password_page(
-            request,
-            _("Too many failed attempts. Wait 15 minutes, or ask your administrator."),
-            status=429,
+            request, throttle.wait_message(wait), status=429, headers=throttle.retry_after(wait)
         )
     try:
         ended = await services.change_password(
@@ -115,7 +128,7 @@ async def password_change(request: Request) -> Template:
             fields.get("new_password_again", "")[: MAX_LENGTH + 1],
         )
     except services.WrongPassword as error:
-        await throttle.record_failure(user.username, address)
+        await throttle.record_failure("password", user.username, address)
         await record("password_change_failed", user, "user", str(user.id))
         return _password_page(request, str(error), status=401)
     except services.AccountError as error:

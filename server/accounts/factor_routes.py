@@ -64,7 +64,11 @@ async def _promote(request: Request) -> list:
 
 
 async def _login_step_page(
-    request: Request, error: str = "", status: int = 200, next_path: str = "/"
+    request: Request,
+    error: str = "",
+    status: int = 200,
+    next_path: str = "/",
+    headers: dict[str, str] | None = None,
 ) -> Template:
     user = request.scope["pending_user"]
     kinds = {factor.kind for factor in await factors.factors_of(user.id)}
@@ -79,6 +83,7 @@ async def _login_step_page(
             "pending": True,
         },
         status_code=status,
+        headers=headers,
     )
 
 
@@ -102,12 +107,12 @@ async def second_factor(request: Request) -> Template | Response:
         return Redirect(path="/login", status_code=303)
     code = fields.get("code", "").strip()[:64]
     address = _address(request)
-    if await throttle.is_throttled(user.username, address):
+    # The second factor's own counts: wrong passwords typed by strangers at the login do not
+    # slow the owner here, and wrong codes slow only further codes.
+    wait = await throttle.seconds_to_wait("second_factor", user.username, address)
+    if wait:
         return await _login_step_page(
-            request,
-            _("Too many failed attempts. Wait 15 minutes, or ask your administrator."),
-            429,
-            next_path,
+            request, throttle.wait_message(wait), 429, next_path, throttle.retry_after(wait)
         )
     if not code:
         return await _login_step_page(
@@ -117,7 +122,7 @@ async def second_factor(request: Request) -> Template | Response:
     if not used and await factors.use_recovery_code(user.id, code):
         used = "recovery_code"
     if not used:
-        await throttle.record_failure(user.username, address)
+        await throttle.record_failure("second_factor", user.username, address)
         await record("second_factor_failed", user, "user", str(user.id))
         return await _login_step_page(
             request,
@@ -125,7 +130,8 @@ async def second_factor(request: Request) -> Template | Response:
             401,
             next_path,
         )
-    await throttle.clear_account(user.username)
+    # The login is complete: no count on the name holds the owner back any more.
+    await throttle.clear_name(user.username, address)
     await record(f"second_factor_{used}", user, "user", str(user.id))
     return Redirect(path=next_path, status_code=303, cookies=await _promote(request))
 
@@ -151,17 +157,23 @@ async def second_factor_passkey(request: Request) -> Response:
     next_path = safe_next(request.query_params.get("next"))
     rp_id, origin = relying_party(request)
     address = _address(request)
-    if await throttle.is_throttled(user.username, address):
-        return Response({"error": _("Too many failed attempts. Wait 15 minutes.")}, status_code=429)
+    wait = await throttle.seconds_to_wait("second_factor", user.username, address)
+    if wait:
+        return Response(
+            {"error": throttle.wait_message(wait)},
+            status_code=429,
+            headers=throttle.retry_after(wait),
+        )
     if credential is None or not await factors.verify_passkey(
         request.scope["session_id"], user.id, credential, rp_id, origin
     ):
-        await throttle.record_failure(user.username, address)
+        await throttle.record_failure("second_factor", user.username, address)
         await record("second_factor_failed", user, "user", str(user.id))
         return Response(
             {"error": _("This passkey was not accepted. Try again or use another way.")},
             status_code=400,
         )
+    await throttle.clear_name(user.username, address)
     await record("second_factor_passkey", user, "user", str(user.id))
     return Response({"next": next_path}, cookies=await _promote(request))
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from litestar import Request, Response, Router, get, post
 from litestar.response import Redirect, Template
 
-from server.accounts import factors, services, sessions
+from server.accounts import factors, services, sessions, throttle
 from server.accounts.tables import User
 from server.audit.services import record
 from server.core import i18n
@@ -29,13 +29,19 @@ MAX_PASSWORD = 1024
 
 
 def _login_page(
-    request: Request, error: str = "", username: str = "", status: int = 200, next_path: str = "/"
+    request: Request,
+    error: str = "",
+    username: str = "",
+    status: int = 200,
+    next_path: str = "/",
+    headers: dict[str, str] | None = None,
 ) -> Template:
     return render(
         request,
         "accounts/login.html",
         {"error": error, "username": username, "next": next_path},
         status_code=status,
+        headers=headers,
     )
 
 
@@ -92,10 +98,11 @@ async def login(request: Request) -> Template | Response:
     if outcome.throttled:
         return _login_page(
             request,
-            _("Too many failed attempts. Wait 15 minutes, or ask your administrator."),
+            throttle.wait_message(outcome.retry_after),
             username,
             429,
             next_path,
+            headers=throttle.retry_after(outcome.retry_after),
         )
     if outcome.user_id is None:
         await _record_failed_login(username)
@@ -116,6 +123,9 @@ async def login(request: Request) -> Template | Response:
     )
     if user is not None:
         await record("login", user, "user", str(user.id))
+    if not needs_second_factor:
+        # The owner is in: strangers' failures on this name stop counting against it.
+        await throttle.clear_name(services.normalise_username(username)[:64], address)
     if needs_second_factor:
         next_path = f"/login/second-factor?next={quote(next_path, safe='/')}"
     return Redirect(

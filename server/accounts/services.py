@@ -89,14 +89,20 @@ async def create_user(
 @dataclass(frozen=True)
 class LoginOutcome:
     user_id: int | None
-    throttled: bool = False
+    # Seconds before this address may try this name again (server/accounts/throttle.py).
+    retry_after: int = 0
+
+    @property
+    def throttled(self) -> bool:
+        return self.retry_after > 0
 
 
 async def authenticate(username: str, password: str, address: str) -> LoginOutcome:
     """Check credentials, counting failures; unknown names and wrong passwords look the same."""
     username = normalise_username(username)[:64]
-    if await throttle.is_throttled(username, address):
-        return LoginOutcome(user_id=None, throttled=True)
+    wait = await throttle.seconds_to_wait("login", username, address)
+    if wait:
+        return LoginOutcome(user_id=None, retry_after=wait)
     row = (
         await User.select(User.id, User.password_hash, User.active)
         .where(User.username == username)
@@ -104,9 +110,10 @@ async def authenticate(username: str, password: str, address: str) -> LoginOutco
     )
     stored_hash = row["password_hash"] if row and row["active"] else None
     if not verify_password(stored_hash, password):
-        await throttle.record_failure(username, address)
+        await throttle.record_failure("login", username, address)
         return LoginOutcome(user_id=None)
-    await throttle.clear_account(username)
+    # The name's count is cleared once the login is complete (the second factor passed).
+    await throttle.clear_pair("login", username, address)
     if needs_rehash(stored_hash):
         await User.update({User.password_hash: hash_password(password)}).where(User.id == row["id"])
     return LoginOutcome(user_id=row["id"])

@@ -31,6 +31,7 @@ from server.entries.services import (
 )
 from server.entries.tables import Entry
 from server.notifications.services import notify
+from server.sealing.texts import open_text, seal_text
 
 DECISIONS = ("approved", "returned")
 MAX_COMMENT = 2000
@@ -115,16 +116,26 @@ async def decide(user: CurrentUser, entry_id: str, decision: str, comment: str =
                     422,
                     _("The comment is too long: at most %(count)s characters.", count=MAX_COMMENT),
                 )
-            await Decision.insert(
+            inserted = await Decision.insert(
                 Decision(
                     entry=parsed,
                     decision=decision,
-                    comment=comment,
                     decided_by=user.id,
                     team=user.team_id,
                     decided_at=datetime.now(UTC),
                 )
-            )
+            ).returning(Decision.id)
+            if comment:
+                # Sealed as this decision (its id is in the additional data), in the same
+                # transaction: the comment is never written in clear, not even briefly.
+                decision_id = inserted[0]["id"]
+                sealed = seal_text(comment, sealed_as(decision_id))
+                await Decision.update(
+                    {
+                        Decision.comment_sealed: sealed.envelope,
+                        Decision.comment_key_kid: sealed.key_kid,
+                    }
+                ).where(Decision.id == decision_id)
             await Entry.update({Entry.status: decision}).where(
                 (Entry.id == parsed) & (Entry.status == "submitted")
             )
@@ -228,6 +239,22 @@ async def next_waiting(user: CurrentUser, after: str | None = None) -> str | Non
 
 # --- Versions and decisions -----------------------------------------------------------------
 
+# What a read of a decision's comment selects: the row's id names the sealed text.
+COMMENT_COLUMNS = (Decision.id, Decision.comment_sealed, Decision.comment_key_kid)
+
+
+def sealed_as(decision_id: int) -> str:
+    return f"decision:{decision_id}"
+
+
+def with_comment(row: dict) -> dict:
+    """The row with its comment unsealed as `comment` (in place of the sealed columns), for
+    a reader the caller has checked may see the entry."""
+    row["comment"] = open_text(
+        row.pop("comment_sealed"), row.pop("comment_key_kid"), sealed_as(row.pop("id"))
+    )
+    return row
+
 
 async def history(root: str | uuid.UUID) -> list[dict]:
     """Every version of a chain, oldest first, each with its decision (who, when, comment)
@@ -249,11 +276,11 @@ async def history(root: str | uuid.UUID) -> list[dict]:
     decisions = await Decision.select(
         Decision.entry,
         Decision.decision,
-        Decision.comment,
+        *COMMENT_COLUMNS,
         Decision.decided_at,
         Decision.decided_by.username,
     ).where(Decision.entry.is_in([version["id"] for version in versions]))
-    by_entry = {str(row["entry"]): row for row in decisions}
+    by_entry = {str(row["entry"]): with_comment(row) for row in decisions}
     for number, version in enumerate(versions, start=1):
         version["number"] = number
         version["decision"] = by_entry.get(str(version["id"]))
@@ -265,8 +292,8 @@ async def return_comment(user: CurrentUser, entry_id: str) -> dict | None:
     parsed = _parse_id(entry_id)
     if parsed is None:
         return None
-    return (
-        await Decision.select(Decision.comment, Decision.decided_at, Decision.entry.type)
+    row = (
+        await Decision.select(*COMMENT_COLUMNS, Decision.decided_at, Decision.entry.type)
         .where(
             (Decision.entry == parsed)
             & (Decision.decision == "returned")
@@ -274,6 +301,7 @@ async def return_comment(user: CurrentUser, entry_id: str) -> dict | None:
         )
         .first()
     )
+    return with_comment(row) if row else None
 
 
 async def correction_prefill(
@@ -326,9 +354,9 @@ async def returned_to(user: CurrentUser) -> list[dict]:
     if not rows:
         return rows
     decisions = await Decision.select(
-        Decision.entry, Decision.comment, Decision.decided_at, Decision.decided_by.username
+        Decision.entry, *COMMENT_COLUMNS, Decision.decided_at, Decision.decided_by.username
     ).where(Decision.entry.is_in([row["id"] for row in rows]))
-    by_entry = {str(row["entry"]): row for row in decisions}
+    by_entry = {str(row["entry"]): with_comment(row) for row in decisions}
     for row in rows:
         row["decision"] = by_entry.get(str(row["id"]))
     rows.sort(

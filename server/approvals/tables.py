@@ -15,10 +15,11 @@ class Decision(Table, tablename="decision"):
     # the insert, decides between two supervisors deciding at once.
     entry = ForeignKey(references=Entry, unique=True, index=True)
     decision = Varchar(length=16)  # approved / returned
-    # The supervisor's comment on a returned entry, stored in clear: it is guidance about the
-    # work ("the hearing date is missing"), not case content. The form tells supervisors not
-    # to write names or identifying details in it.
-    comment = Text(default="")
+    # The supervisor's comment, sealed like an entry (server/sealing/texts.py, sealed as
+    # "decision:<id>"): free text written about a person's case may name them, whatever the
+    # form asks. Empty when the decision has no comment.
+    comment_sealed = Text(default="")
+    comment_key_kid = Varchar(length=64, default="")
     decided_by = ForeignKey(references=User, index=True)
     team = ForeignKey(references=Team, index=True)
     decided_at = Timestamptz(default=TimestamptzNow(), index=True)

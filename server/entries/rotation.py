@@ -2,8 +2,8 @@
 
 The ciphertext is never rewritten, and the envelope's own kid stays in the additional
 data, so an entry reads the same before and after. Old private keys are kept: phones may
-still hold envelopes sealed to them. Monthly reports' sealed narratives and the people's sealed
-case labels are re-wrapped too.
+still hold envelopes sealed to them. Monthly reports' sealed narratives, the people's sealed
+case labels and supervisors' sealed comments (on entries and on reports) are re-wrapped too.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from server.entries.tables import Entry
 from server.sealing.envelope import OAEP, b64url_decode, b64url_encode, unwrap_key
 from server.sealing.keys import KeyRing, SealingKey, key_ring
+from server.sealing.texts import rewrap_text
 
 BATCH = 500
 
@@ -44,6 +45,12 @@ async def rotate_keys(ring: KeyRing | None = None) -> tuple[str, int]:
             count += 1
     await _rewrap_report_narratives(ring, new_key)
     await _rewrap_case_labels(ring, new_key)
+    # Imported here: approvals and reports build on entries, not the other way round.
+    from server.approvals.tables import Decision
+    from server.reports.tables import ReportDecision
+
+    await _rewrap_sealed_comments(Decision, ring, new_key)
+    await _rewrap_sealed_comments(ReportDecision, ring, new_key)
     return new_key.kid, count
 
 
@@ -115,3 +122,21 @@ async def _rewrap_case_labels(ring: KeyRing, new_key: SealingKey) -> None:
                     CaseLabel.key_kid: new_key.kid,
                 }
             ).where((CaseLabel.id == row["id"]) & (CaseLabel.key_kid == row["key_kid"]))
+
+
+async def _rewrap_sealed_comments(table: type, ring: KeyRing, new_key: SealingKey) -> None:
+    """Supervisors' comments (`comment_sealed`, server/sealing/texts.py): the AES key is
+    re-wrapped inside the stored envelope, its ciphertext kept as it is."""
+    while True:
+        rows = (
+            await table.select(table.id, table.comment_sealed, table.comment_key_kid)
+            .where((table.comment_key_kid != new_key.kid) & (table.comment_sealed != ""))
+            .limit(BATCH)
+        )
+        if not rows:
+            return
+        for row in rows:
+            rewrapped = rewrap_text(row["comment_sealed"], row["comment_key_kid"], ring, new_key)
+            await table.update(
+                {table.comment_sealed: rewrapped, table.comment_key_kid: new_key.kid}
+            ).where((table.id == row["id"]) & (table.comment_key_kid == row["comment_key_kid"]))

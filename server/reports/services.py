@@ -39,6 +39,7 @@ from server.reports.compiling import compile_month, next_month, parse_month
 from server.reports.tables import MonthlyReport, ReportDecision
 from server.sealing.envelope import Envelope, b64url_decode, b64url_encode, seal_json, unseal
 from server.sealing.keys import key_ring
+from server.sealing.texts import open_text, seal_text
 
 NARRATIVE_MAX = 20_000
 COMMENT_MAX = 2000
@@ -339,15 +340,24 @@ async def decide(viewer: CurrentUser, report: Report, decision: str, comment: st
         )
         if not updated:
             raise ReportError(409, _("Only a submitted report can be approved or returned."))
-        await ReportDecision.insert(
+        inserted = await ReportDecision.insert(
             ReportDecision(
                 report=report_id,
                 decision=decision,
-                comment=comment,
                 decided_by=viewer.id,
                 decided_at=datetime.now(UTC),
             )
-        )
+        ).returning(ReportDecision.id)
+        if comment:
+            # Sealed as this decision, in the same transaction: never written in clear.
+            decision_id = inserted[0]["id"]
+            sealed = seal_text(comment, _comment_sealed_as(decision_id))
+            await ReportDecision.update(
+                {
+                    ReportDecision.comment_sealed: sealed.envelope,
+                    ReportDecision.comment_key_kid: sealed.key_kid,
+                }
+            ).where(ReportDecision.id == decision_id)
     await record(
         "approve_report" if decision == "approved" else "return_report",
         viewer,
@@ -358,19 +368,34 @@ async def decide(viewer: CurrentUser, report: Report, decision: str, comment: st
     report.row = await MonthlyReport.select().where(MonthlyReport.id == report_id).first()
 
 
+def _comment_sealed_as(decision_id: int) -> str:
+    return f"report-decision:{decision_id}"
+
+
 async def decisions(report: Report) -> list[dict]:
+    """The decisions on the report with their comments unsealed: for viewers the route has
+    checked may read the report."""
     if not report.row:
         return []
-    return await (
+    rows = await (
         ReportDecision.select(
+            ReportDecision.id,
             ReportDecision.decision,
-            ReportDecision.comment,
+            ReportDecision.comment_sealed,
+            ReportDecision.comment_key_kid,
             ReportDecision.decided_at,
             ReportDecision.decided_by.username,
         )
         .where(ReportDecision.report == report.row["id"])
         .order_by(ReportDecision.decided_at)
     )
+    for row in rows:
+        row["comment"] = open_text(
+            row.pop("comment_sealed"),
+            row.pop("comment_key_kid"),
+            _comment_sealed_as(row.pop("id")),
+        )
+    return rows
 
 
 # --- Lists -----------------------------------------------------------------------------------

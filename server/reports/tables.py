@@ -41,8 +41,9 @@ class ReportDecision(Table, tablename="report_decision"):
 
     report = ForeignKey(references=MonthlyReport, index=True)
     decision = Varchar(length=16)  # approved / returned
-    # Guidance about the report, in clear like an entry's return comment: the form asks for
-    # no names or identifying details.
-    comment = Text(default="")
+    # The supervisor's comment, sealed like the narrative (server/sealing/texts.py, sealed
+    # as "report-decision:<id>"). Empty when the decision has no comment.
+    comment_sealed = Text(default="")
+    comment_key_kid = Varchar(length=64, default="")
     decided_by = ForeignKey(references=User, index=True)
     decided_at = Timestamptz(default=TimestamptzNow(), index=True)

@@ -3,10 +3,15 @@ waiting entries of ana (Team North) in July 2025, with what the July report must
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from tests.support.approvals import Team, build_team, decided
+from server.reports import services as reports
+from tests.support.accounts import log_in
+from tests.support.approvals import Team, build_team, current_user, decided, log_visit
 from tests.support.entries import plaintext, submit
+from tests.support.run import run
 
 PROBLEM_TEXT = "Interpreters for Romani are never available at the prosecutor's office."
 SOLUTION_TEXT = "A regional roster of interpreters paid by the ministry."
@@ -73,3 +78,44 @@ def build_month() -> Month:
     decided(sofia, log(ana, "visit", case, at="2025-06-30T12:00:00+03:00"), "approved")
     decided(sofia, log(bogdan, "visit", team.centre_code), "approved")
     return Month(team, problem_id)
+
+
+def decide_with_comments(client: Any, marker: Callable[[str], str]) -> dict:
+    """A July like build_month's, then through the real forms: an entry returned and one
+    approved with a comment, ana's report returned and then approved with a comment each;
+    `marker(name)` makes each comment's text."""
+    month = build_month()
+    users = month.team.users
+    returned = log_visit(users["ana"], month.team.north_code)
+    approved = log_visit(users["ana"], month.team.north_code)
+    csrf = log_in(client, "sofia")
+    for entry, verb, text in (
+        (returned, "return", marker("entry-return")),
+        (approved, "approve", marker("entry-approve")),
+    ):
+        response = client.post(
+            f"/entries/{entry}/{verb}",
+            data={"_csrf_token": csrf, "comment": text},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+    ana = current_user(users["ana"])
+    report = run(reports.load_report(ana, "ana", "2025-07"))
+    run(reports.save_narrative(ana, report, "July."))
+    run(reports.submit(ana, report))
+    url = "/reports/monthly/ana/2025-07"
+    response = client.post(
+        f"{url}/return",
+        data={"_csrf_token": csrf, "comment": marker("report-return")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    run(reports.submit(ana, run(reports.load_report(ana, "ana", "2025-07"))))
+    response = client.post(
+        f"{url}/approve",
+        data={"_csrf_token": csrf, "comment": marker("report-approve")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    client.cookies.clear()
+    return {"returned": returned, "approved": approved, "report_url": url}

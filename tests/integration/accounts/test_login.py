@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from server.accounts import sessions
-from server.accounts.throttle import MAX_PER_ACCOUNT
+from server.accounts.throttle import FREE_PER_PAIR
 from tests.support.accounts import PASSWORD, csrf_from, log_in, make_user
 from tests.support.run import run
 
@@ -91,13 +91,16 @@ def test_login_page_in_the_language_of_the_browser(client):
 
 def test_throttled_after_repeated_failures_same_for_unknown_users(client):
     make_user("ion")
-    for _ in range(MAX_PER_ACCOUNT):
+    for _ in range(FREE_PER_PAIR):
         assert client.post("/login", data={"username": "ion", "password": "bad"}).status_code == 401
         client.post("/login", data={"username": "ghost", "password": "bad"})
-    # Even the right password is refused while throttled: a guesser learns nothing.
+    # Even the right password waits, from the address that guessed: a guesser learns nothing.
     right = client.post("/login", data={"username": "ion", "password": PASSWORD})
     ghost = client.post("/login", data={"username": "ghost", "password": "bad"})
     assert right.status_code == ghost.status_code == 429
+    # A delay to wait (the first is 5 s, counted from each name's last failure), not a lock.
+    assert 1 <= int(right.headers["retry-after"]) <= 5
+    assert 1 <= int(ghost.headers["retry-after"]) <= 5
     assert "alongside_session" not in client.cookies
 
 

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from litestar.testing import TestClient
 
-from server.accounts import factors
+from server.accounts import factors, throttle
 from server.accounts.tables import RecoveryCode, SecondFactor, Session
-from server.accounts.throttle import MAX_PER_ACCOUNT
+from server.accounts.throttle import FREE_PER_PAIR
 from server.app import create_app
 from server.audit.tables import AuditEvent
 from server.settings import get_settings
@@ -238,9 +238,24 @@ def test_recovery_codes_work_once_each(client):
 def test_wrong_codes_are_throttled(client):
     enrolled_supervisor(client)
     password_step(client, "elena")
-    for _ in range(MAX_PER_ACCOUNT):
+    for _ in range(FREE_PER_PAIR):
         assert second_step(client, "999999") in (401, 303)
     assert second_step(client, "999999") == 429
+
+
+def test_strangers_wrong_passwords_do_not_hold_back_the_owners_second_factor(client):
+    """The second step has its own counts: fifty wrong passwords for the name from another
+    address slow neither the owner's password nor their code, and passing the second factor
+    clears the name's count."""
+    _elena, secret, _codes = enrolled_supervisor(client)
+    for _ in range(50):
+        run(throttle.record_failure("login", "elena", "203.0.113.66"))
+    password_step(client, "elena")
+    code = factors.totp_code(secret, datetime.now(UTC) + timedelta(seconds=30))
+    assert second_step(client, code) == 303
+    assert run(throttle.seconds_to_wait("login", "elena", "testclient")) == 0
+    # The stranger's own address still waits: its pair count stays.
+    assert run(throttle.seconds_to_wait("login", "elena", "203.0.113.66")) > 0
 
 
 def test_an_empty_code_is_a_clear_error(client):

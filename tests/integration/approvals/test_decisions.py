@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from server.approvals.services import DecisionError, decide
+from server.approvals.services import DecisionError, decide, with_comment
 from server.approvals.tables import Decision
 from server.audit.tables import AuditEvent
 from server.entries.tables import Entry
@@ -27,7 +27,12 @@ def status_of(entry_id: str) -> str:
 
 
 def decisions_of(entry_id: str) -> list[dict]:
-    return run(Decision.select().where(Decision.entry == entry_id))
+    """The decisions on an entry as stored, each with its comment unsealed."""
+    rows = run(Decision.select().where(Decision.entry == entry_id))
+    for row in rows:
+        # Nothing of the comment in clear: only the sealed envelope is kept.
+        assert "comment" not in row
+    return [with_comment(row) for row in rows]
 
 
 def assert_unchanged(entry_id: str) -> None:

@@ -12,6 +12,7 @@ from docx import Document
 from server.audit.tables import AuditEvent
 from server.notifications.tables import Notification
 from server.reports.tables import MonthlyReport, ReportDecision
+from server.sealing.texts import open_text
 from tests.support.accounts import log_in, make_user
 from tests.support.approvals import decided
 from tests.support.reports import PROBLEM_TEXT, SOLUTION_TEXT, build_month, log
@@ -239,7 +240,12 @@ def test_return_needs_a_comment_then_the_coordinator_submits_again(client, month
     assert response.status_code == 303
     assert row()["status"] == "returned"
     [decision] = run(ReportDecision.select())
-    assert decision["comment"] == "Add the hearing in Soroca."
+    # Sealed like the narrative: the words are not in any column.
+    assert "Soroca" not in repr(decision)
+    text = open_text(
+        decision["comment_sealed"], decision["comment_key_kid"], f"report-decision:{decision['id']}"
+    )
+    assert text == "Add the hearing in Soroca."
 
     client.cookies.clear()
     csrf = log_in(client, "ana")

@@ -178,6 +178,22 @@ def test_no_marker_is_in_any_file_of_the_data_dir(
     assert leaking == []
 
 
+def test_no_supervisor_comment_is_in_any_column_or_file(client: TestClient, data_dir: Path) -> None:
+    """Comments on entries and reports (returned or approved with a comment) are sealed too."""
+    from tests.support.reports import decide_with_comments
+
+    tag = "Cm63"
+    decide_with_comments(client, lambda name: f"MARKER-{name}-{tag}")
+    found = [
+        (table, column)
+        for table, column, value in every_stored_value()
+        if value is not None and tag in (value if isinstance(value, str) else repr(value))
+    ]
+    assert found == []
+    files = [path for path in data_dir.rglob("*") if path.is_file()]
+    assert [str(path) for path in files if tag.encode() in path.read_bytes()] == []
+
+
 def test_the_scans_would_see_a_marker_written_in_clear(
     client: TestClient, phone: Phone, data_dir: Path
 ) -> None:
