@@ -47,6 +47,9 @@ class Field:
     # Who the person is (name, contacts): shown only when someone asks to see it, and that
     # is audited (server.entries.presentation.withhold_identity).
     identity: bool = False
+    # "key=value": the form asks for this field when another field has that value (the
+    # schema says the same in the entry type's `rules`).
+    required_when: str = ""
 
     def options(self, country: str = "MD") -> list[tuple[str, str]]:
         if self.kind == "region":
@@ -257,6 +260,7 @@ HEARING_UPDATE = EntryType(
             "datetime",
             clear=True,
             hint=_l("Only when the hearing was moved."),
+            required_when="change=moved",
         ),
         NOTES,
     ),

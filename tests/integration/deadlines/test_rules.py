@@ -387,3 +387,31 @@ def test_a_returned_assessment_leaves_the_previous_one_standing():
         ),
     )
     assert due() == [first_due[0] + timedelta(days=1)]
+
+
+# --- approvals_overdue ----------------------------------------------------------------------
+
+
+def test_approvals_overdue_only_past_the_wait_and_closed_when_decided(team):
+    from server.deadlines.services import APPROVAL_WAIT_DAYS
+
+    ion, elena, case = team["ion"], team["elena"], team["case"]
+    visit = stored(ion, plaintext("visit", case))
+    supervisor = current_user(elena)
+    run(decide(supervisor, run(_intake_ids(ion))[0], "approved"))
+    run(decide(supervisor, run(_intake_ids(ion))[1], "approved"))
+    received = run(Entry.select(Entry.received_at).where(Entry.id == visit).first())["received_at"]
+    almost = received + timedelta(days=APPROVAL_WAIT_DAYS) - timedelta(minutes=1)
+    past = received + timedelta(days=APPROVAL_WAIT_DAYS, minutes=1)
+    assert [d.kind for d in kinds(elena, almost) if d.kind == "approvals_overdue"] == []
+    overdue = [d for d in kinds(elena, past) if d.kind == "approvals_overdue"]
+    assert [(d.count, d.url) for d in overdue] == [(1, "/approvals")]
+    run(decide(supervisor, visit, "approved"))
+    assert [d.kind for d in kinds(elena, past) if d.kind == "approvals_overdue"] == []
+
+
+async def _intake_ids(user_id: int) -> list[str]:
+    rows = await Entry.select(Entry.id).where(
+        (Entry.type == "case_intake") & (Entry.author == user_id)
+    )
+    return sorted(str(row["id"]) for row in rows)
