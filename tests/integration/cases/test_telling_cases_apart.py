@@ -52,7 +52,7 @@ def test_a_label_is_sealed_audited_and_shown_online_to_its_owner_only(client, wo
     assert LABEL not in repr(run(AuditEvent.select()))
     # Shown online: case page, Home, case list, the capture form's picker.
     assert f'id="case-label">{LABEL}<' in client.get(f"/cases/{world.north_code}").text
-    for path in ("/", "/cases", "/capture/visit"):
+    for path in ("/", "/cases", "/capture/visit", "/capture/systemic_problem"):
         assert LABEL in client.get(path).text, path
     picker = client.get("/capture/visit").text
     assert re.search(
