@@ -70,6 +70,9 @@ def current_user_from_row(row: dict) -> CurrentUser:
     regions = row.get("regions") or "[]"
     if isinstance(regions, str):
         regions = json.loads(regions)
+    team_names = row.get("team.names") or "{}"
+    if isinstance(team_names, str):
+        team_names = json.loads(team_names)
     return CurrentUser(
         id=row["id"],
         username=row["username"],
@@ -80,6 +83,7 @@ def current_user_from_row(row: dict) -> CurrentUser:
         language=row.get("language") or "",
         time_zone=row.get("time_zone") or "",
         regions=tuple(regions),
+        team_names=tuple(sorted(team_names.items())) if isinstance(team_names, dict) else (),
     )
 
 
@@ -90,6 +94,7 @@ USER_COLUMNS = (
     User.role,
     User.team,
     User.team.name,
+    User.team.names,
     User.team.country,
     User.language,
     User.time_zone,

@@ -17,6 +17,7 @@ from server.core.guards import role_in, signed_in
 from server.core.i18n import gettext as _
 from server.core.templating import render
 from server.deadlines import services
+from server.deadlines.presentation import hearing_places
 from server.deadlines.services import LEADS, Preferences, parse_clock, parse_period
 from server.notifications.services import notify, payload
 from server.push import services as push
@@ -35,7 +36,11 @@ async def upcoming(request: Request) -> Template:
     return render(
         request,
         "deadlines/upcoming.html",
-        {"groups": services.grouped(deadlines, now, zone), "total": len(deadlines)},
+        {
+            "groups": services.grouped(deadlines, now, zone),
+            "total": len(deadlines),
+            "places": await hearing_places(deadline.key for deadline in deadlines),
+        },
     )
 
 
@@ -137,7 +142,7 @@ async def reminder_test(request: Request) -> Redirect:
 
 
 async def _schedule_context(team_id: int | None, **extra) -> dict:
-    teams = await Team.select(Team.id, Team.name).order_by(Team.name)
+    teams = await Team.select(Team.id, Team.name, Team.names).order_by(Team.name)
     chosen = next((t for t in teams if t["id"] == team_id), teams[0] if teams else None)
     return {
         "teams": teams,

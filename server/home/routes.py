@@ -13,6 +13,7 @@ from server.cases.tables import Case
 from server.core.guards import signed_in
 from server.core.identity import CurrentUser
 from server.core.templating import render
+from server.deadlines.presentation import hearing_places
 from server.entries.access import visible_cases, visible_entries
 from server.entries.definitions import ENTRY_TYPES
 from server.entries.tables import Entry
@@ -61,6 +62,7 @@ async def upcoming_dates(user: CurrentUser, now: datetime | None = None) -> list
             continue
         rows.append(
             {
+                "key": deadline.key,
                 "kind": deadline.kind,
                 "due_at": deadline.due_at,
                 "due_on": deadline.due_on,
@@ -81,6 +83,7 @@ async def home(request: Request) -> Template:
         context["cases"] = await open_cases(user)
         context["entries"] = await recent_entries(user)
         context["upcoming"] = await upcoming_dates(user)
+        context["places"] = await hearing_places(row["key"] for row in context["upcoming"])
         context["returned"] = await returned_to(user)
     elif user.role == "supervisor":
         # Only the latest version of each chain waits: the approval queue's own query.

@@ -28,6 +28,7 @@ from server.accounts.tables import User
 from server.audit.services import record
 from server.cases.tables import Case
 from server.core.i18n import gettext as _
+from server.core.i18n import localised
 from server.core.identity import CurrentUser
 from server.deadlines.services import report_schedule
 from server.entries.access import may_read_reports_of
@@ -69,7 +70,7 @@ class Coordinator:
     id: int
     username: str
     team_id: int | None
-    team_name: str
+    team_name: str  # in the language of the request that loaded it (Team.names)
     language: str
     time_zone: str
 
@@ -109,7 +110,7 @@ async def find_coordinator(viewer: CurrentUser, username: str) -> Coordinator | 
         id=row["id"],
         username=row["username"],
         team_id=row["team"],
-        team_name=row["team.name"] or "",
+        team_name=localised(row["team.name"] or "", row.get("team.names")),
         language=row["language"] or "",
         time_zone=row["time_zone"] or country_time_zone(row["team.country"] or "MD"),
     )
