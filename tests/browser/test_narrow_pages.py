@@ -43,11 +43,22 @@ def switch_language(page: Page, language: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", language)
 
 
+# Boxes that scroll sideways inside the page (a table in an `overflow-x: auto` wrapper): the
+# page itself fits, yet the person still has to find the columns off to the right.
+SIDEWAYS = """
+() => Array.from(document.querySelectorAll("main *"))
+  .filter((e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowX))
+  .filter((e) => e.scrollWidth > e.clientWidth + 1)
+  .map((e) => (e.id || e.className || e.tagName) + ": " + e.scrollWidth + " px")
+"""
+
+
 def assert_fits(page: Page, shots: Path, name: str) -> None:
     page.wait_for_load_state("networkidle")
     width = page.evaluate("document.documentElement.scrollWidth")
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     assert width <= page.evaluate("innerWidth"), f"{name}: {width} px wide"
+    assert page.evaluate(SIDEWAYS) == [], f"{name} scrolls sideways inside"
 
 
 def in_view(page: Page, locator) -> bool:
