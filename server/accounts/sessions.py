@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from server.accounts.tables import Session, Team, User
+from server.core.i18n import team_names_of
 from server.core.identity import CurrentUser
 from server.settings import get_settings
 
@@ -70,9 +71,6 @@ def current_user_from_row(row: dict) -> CurrentUser:
     regions = row.get("regions") or "[]"
     if isinstance(regions, str):
         regions = json.loads(regions)
-    team_names = row.get("team.names") or "{}"
-    if isinstance(team_names, str):
-        team_names = json.loads(team_names)
     return CurrentUser(
         id=row["id"],
         username=row["username"],
@@ -83,7 +81,7 @@ def current_user_from_row(row: dict) -> CurrentUser:
         language=row.get("language") or "",
         time_zone=row.get("time_zone") or "",
         regions=tuple(regions),
-        team_names=tuple(sorted(team_names.items())) if isinstance(team_names, dict) else (),
+        team_names=team_names_of(row.get("team.names")),
     )
 
 

@@ -100,18 +100,25 @@ def lazy_gettext(message: str) -> LazyString:
     return LazyString(message)
 
 
-def localised(name: str, names: object, language: str | None = None) -> str:
-    """A name kept per language (`{"ro": …, "sr": …}`, as JSON text or a dict) in the current
-    language, else `name` itself: a team's name, which is data, not a catalogue message."""
+def team_names_of(names: object) -> tuple[tuple[str, str], ...]:
+    """Names kept per language (`{"ro": …}` as JSON text, as SQLite hands it back, or a
+    dict, as PostgreSQL does) as sorted (language, name) pairs; anything else is none."""
     if isinstance(names, str):
         try:
             names = json.loads(names or "{}")
         except ValueError:
-            names = {}
+            return ()
     if not isinstance(names, dict):
-        return name
-    chosen = names.get(language or current_language.get())
-    return chosen.strip() if isinstance(chosen, str) and chosen.strip() else name
+        return ()
+    return tuple(
+        sorted((k, v.strip()) for k, v in names.items() if isinstance(v, str) and v.strip())
+    )
+
+
+def localised(name: str, names: object, language: str | None = None) -> str:
+    """A name kept per language in the current language, else `name` itself: a team's
+    name, which is data, not a catalogue message."""
+    return dict(team_names_of(names)).get(language or current_language.get()) or name
 
 
 def babel_locale(language: str | None = None) -> Locale:

@@ -4,6 +4,8 @@ team lists, the users page."""
 
 from __future__ import annotations
 
+import io
+
 from server.accounts.services import name_team
 from tests.support.accounts import log_in, make_user
 from tests.support.run import run
@@ -31,15 +33,29 @@ def test_the_greeting_shows_the_team_name_of_the_page_language(client):
     assert '<p class="muted">Team North</p>' in client.get("/").text
 
 
-def test_the_monthly_report_and_the_supervisors_lists_use_it_too(client):
-    make_user("ana", "coordinator", "Team North")
+def word_text(content: bytes) -> str:
+    from docx import Document
+
+    document = Document(io.BytesIO(content))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_the_monthly_report_shows_it_and_its_word_file_in_the_coordinators_language(client):
+    make_user("ana", "coordinator", "Team North", language="sr")
     make_user("sofia", "supervisor", "Team North")
     run(name_team("Team North", "sq", "Ekipi Veri"))
+    run(name_team("Team North", "sr", "Тим Север"))
     log_in(client, "sofia")
     switch_language(client, "sq")
     report = client.get("/reports/monthly/ana/2025-07").text
     assert "<dd>Ekipi Veri</dd>" in report
     assert "Team North" not in report
+    # The Word file is in the coordinator's language, whoever downloads it.
+    word = client.get("/reports/monthly/ana/2025-07.docx")
+    assert word.status_code == 200, word.text[:200]
+    text = word_text(word.content)
+    assert "Тим Север" in text and "Ekipi Veri" not in text
 
 
 def test_an_admin_sees_it_on_the_users_page_and_the_report_schedule(client):
