@@ -110,6 +110,24 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_team_name(args: argparse.Namespace) -> int:
+    """Set (or, with an empty NAME, remove) a team's name in one language."""
+
+    async def run() -> dict[str, str]:
+        from server.accounts.services import AccountError, name_team
+
+        await _migrate()
+        try:
+            return await name_team(args.team, args.language, args.name)
+        except AccountError as error:
+            raise CommandError(str(error)) from error
+
+    names = asyncio.run(run())
+    shown = ", ".join(f"{language}: {name}" for language, name in sorted(names.items()))
+    print(f"team {args.team.strip()}: {shown or 'no names by language'}")
+    return 0
+
+
 def _user_action(args: argparse.Namespace, action: str) -> int:
     """disable / enable / reset-factors of one user, recorded in the audit log as the CLI's."""
 
@@ -193,6 +211,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from server.core.i18n import LANGUAGES
     from server.settings import ROLES
 
     parser = argparse.ArgumentParser(prog="alongside", description=__doc__.splitlines()[0])
@@ -225,6 +244,16 @@ def build_parser() -> argparse.ArgumentParser:
         command = user_commands.add_parser(action, help=text)
         command.add_argument("name")
         command.set_defaults(handler=lambda args, action=action: _user_action(args, action))
+
+    team = commands.add_parser("team", help="manage teams")
+    team_commands = team.add_subparsers(dest="team_command", required=True, metavar="COMMAND")
+    name = team_commands.add_parser(
+        "name", help="the team's name in one language (an empty NAME removes it)"
+    )
+    name.add_argument("team", help="the team's name as created")
+    name.add_argument("language", choices=LANGUAGES)
+    name.add_argument("name")
+    name.set_defaults(handler=cmd_team_name)
 
     keys = commands.add_parser("keys", help="sealing keys")
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")

@@ -193,7 +193,7 @@ async def users_page(request: Request) -> Template:
     from server.accounts.tables import SecondFactor
 
     rows = await User.select(
-        User.id, User.username, User.role, User.team.name, User.active
+        User.id, User.username, User.role, User.team.name, User.team.names, User.active
     ).order_by(User.username)
     with_factor = set(
         await SecondFactor.select(SecondFactor.user)

@@ -41,6 +41,30 @@ async def ensure_team(name: str, country: str) -> int:
     return row["id"]
 
 
+async def name_team(team: str, language: str, name: str) -> dict[str, str]:
+    """Give the team `team` (its name as created) a name in `language`, shown to people who
+    read the pages in that language; an empty `name` removes it (the pages fall back to the
+    team's own name). Returns the team's names after the change."""
+    row = await Team.select(Team.id, Team.names).where(Team.name == team.strip()).first()
+    if row is None:
+        raise AccountError(_("There is no such team. Choose one from the list."))
+    if language not in LANGUAGES:
+        raise AccountError(_("Unknown language."))
+    name = name.strip()
+    if len(name) > 100:
+        raise AccountError(_("A team name needs 1 to 100 characters."))
+    names = row["names"]
+    names = dict(json.loads(names or "{}") if isinstance(names, str) else names or {})
+    if name:
+        names[language] = name
+    else:
+        names.pop(language, None)
+    await Team.update({Team.names: json.dumps(names, ensure_ascii=False)}).where(
+        Team.id == row["id"]
+    )
+    return names
+
+
 def normalise_username(username: str) -> str:
     return username.strip().lower()
 

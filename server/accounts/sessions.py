@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from server.accounts.tables import Session, Team, User
+from server.core.i18n import team_names_of
 from server.core.identity import CurrentUser
 from server.settings import get_settings
 
@@ -80,6 +81,7 @@ def current_user_from_row(row: dict) -> CurrentUser:
         language=row.get("language") or "",
         time_zone=row.get("time_zone") or "",
         regions=tuple(regions),
+        team_names=team_names_of(row.get("team.names")),
     )
 
 
@@ -90,6 +92,7 @@ USER_COLUMNS = (
     User.role,
     User.team,
     User.team.name,
+    User.team.names,
     User.team.country,
     User.language,
     User.time_zone,

@@ -19,6 +19,9 @@ class Team(Table, tablename="team"):
     """A VPC team or a shelter team; its country sets case codes, reference lists and time zone."""
 
     name = Varchar(length=100, unique=True)
+    # The team's name in other languages ({"ro": "Echipa Nord"}), set by an admin with
+    # `alongside team name`; a page in a language without one shows `name`.
+    names = JSON(default="{}")
     country = Varchar(length=2, default="MD")
     created_at = Timestamptz(default=TimestamptzNow())
 

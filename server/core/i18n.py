@@ -7,6 +7,7 @@ so there is no build step and no binary file to forget.
 from __future__ import annotations
 
 import gettext as gettext_module
+import json
 from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cache
@@ -34,8 +35,10 @@ LANGUAGES: dict[str, str] = {
 }
 DEFAULT_LANGUAGE = "en"
 
-# Babel's plain "sr" is Cyrillic, which is what the Serbian catalogue is written in.
-_BABEL_LOCALES = {"en": "en_GB", "ro": "ro_MD", "ru": "ru", "sq": "sq", "sr": "sr_Cyrl"}
+# Babel's plain "sr" is Cyrillic, which is what the Serbian catalogue is written in. Albanian
+# is written as in Kosovo, where the shelter works: plain "sq" would give a 12-hour clock
+# ("9:05 p.d."), which nobody there reads a hearing time in.
+_BABEL_LOCALES = {"en": "en_GB", "ro": "ro_MD", "ru": "ru", "sq": "sq_XK", "sr": "sr_Cyrl"}
 
 current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
 current_time_zone: ContextVar[str] = ContextVar("current_time_zone", default="UTC")
@@ -97,8 +100,34 @@ def lazy_gettext(message: str) -> LazyString:
     return LazyString(message)
 
 
+def team_names_of(names: object) -> tuple[tuple[str, str], ...]:
+    """Names kept per language (`{"ro": …}` as JSON text, as SQLite hands it back, or a
+    dict, as PostgreSQL does) as sorted (language, name) pairs; anything else is none."""
+    if isinstance(names, str):
+        try:
+            names = json.loads(names or "{}")
+        except ValueError:
+            return ()
+    if not isinstance(names, dict):
+        return ()
+    return tuple(
+        sorted((k, v.strip()) for k, v in names.items() if isinstance(v, str) and v.strip())
+    )
+
+
+def localised(name: str, names: object, language: str | None = None) -> str:
+    """A name kept per language in the current language, else `name` itself: a team's
+    name, which is data, not a catalogue message."""
+    return dict(team_names_of(names)).get(language or current_language.get()) or name
+
+
 def babel_locale(language: str | None = None) -> Locale:
     return Locale.parse(_BABEL_LOCALES.get(language or current_language.get(), "en_GB"))
+
+
+def locale_tag(language: str | None = None) -> str:
+    """The same locale as a BCP 47 tag (`ro-MD`), for the browser's Intl on the page."""
+    return _BABEL_LOCALES.get(language or current_language.get(), "en_GB").replace("_", "-")
 
 
 def pick_language(*candidates: str | None, accept_language: str = "") -> str:
@@ -142,9 +171,19 @@ def format_date(value: date | datetime | None, format: str = "medium") -> str:
 
 
 def format_datetime(value: datetime | None, format: str = "medium") -> str:
+    """A date and a time in the locale's words and order; for the named widths the time is
+    hours and minutes only (a hearing at "09:30:00" helps nobody in a corridor)."""
     if value is None:
         return ""
-    return babel_format_datetime(_local(value), format=format, locale=babel_locale())
+    local = _local(value)
+    locale = babel_locale()
+    if format not in ("short", "medium", "long", "full"):
+        return babel_format_datetime(local, format=format, locale=locale)
+    # What Babel's own named formats do, with the short time in place of the medium one.
+    pattern = str(locale.datetime_formats[format]).replace("'", "")
+    day = babel_format_date(local.date(), format=format, locale=locale)
+    clock = babel_format_time(local, format="short", locale=locale)
+    return pattern.replace("{0}", clock).replace("{1}", day)
 
 
 def format_time(value: datetime | None, format: str = "short") -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from server.core.i18n import localised
+
 
 @dataclass(frozen=True)
 class CurrentUser:
@@ -16,6 +18,13 @@ class CurrentUser:
     language: str
     time_zone: str
     regions: tuple[str, ...] = field(default_factory=tuple)
+    # The team's name per language, as (language, name) pairs (see Team.names).
+    team_names: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    @property
+    def team_label(self) -> str:
+        """The team's name in the page's language."""
+        return localised(self.team_name, dict(self.team_names))
 
     @property
     def is_coordinator(self) -> bool:

@@ -1,8 +1,17 @@
-"""The navigation of each role: features add their pages here as they land."""
+"""The navigation of each role: features add their pages here as they land.
+
+Each role's list starts with the pages its people open most: the first `PRIMARY` are the
+bottom bar of a phone (a 360 px screen holds four and "More"), the rest open from "More".
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from server.core.i18n import LazyString, lazy_gettext
+
+# How many pages stand in the bar itself; "More" takes the fifth place.
+PRIMARY = 4
 
 NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
     "coordinator": [
@@ -26,8 +35,8 @@ NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
     "supervisor": [
         (lazy_gettext("Home"), "/"),
         (lazy_gettext("Approvals"), "/approvals"),
-        (lazy_gettext("Upcoming"), "/upcoming"),
         (lazy_gettext("Cases"), "/cases"),
+        (lazy_gettext("Upcoming"), "/upcoming"),
         (lazy_gettext("Risk board"), "/risk/board"),
         (lazy_gettext("Team reports"), "/reports"),
         (lazy_gettext("Indicators"), "/indicators"),
@@ -42,5 +51,16 @@ NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
 }
 
 
-def navigation_for(role: str | None) -> list[tuple[LazyString, str]]:
-    return NAVIGATION.get(role or "", [])
+@dataclass(frozen=True)
+class Navigation:
+    primary: list[tuple[LazyString, str]]
+    more: list[tuple[LazyString, str]]
+
+    def holds(self, path: str) -> bool:
+        """Whether the page at `path` is one of "More"'s, so that "More" shows it is open."""
+        return any(href == path for _label, href in self.more)
+
+
+def navigation_for(role: str | None) -> Navigation:
+    pages = NAVIGATION.get(role or "", [])
+    return Navigation(pages[:PRIMARY], pages[PRIMARY:])

@@ -57,6 +57,7 @@ def build_environment() -> Environment:
         datetime=i18n.format_datetime,
         time=i18n.format_time,
         number=i18n.format_number,
+        localised=i18n.localised,
     )
     environment.globals.update(
         static=lambda path: f"/static/{path}?v={STATIC_VERSION}",
@@ -103,6 +104,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "navigation": navigation_for(user.role if user else None),
         "csrf_token": request.scope.get("csrf_token", ""),
         "language": i18n.current_language.get(),
+        "locale_tag": i18n.locale_tag(),
         "path": request.url.path,
         "offline_copy": is_offline_copy(request),
         # Set before the handler by server.notifications (0 when not counted).

@@ -18,6 +18,7 @@ from server.core.guards import role_in, signed_in
 from server.core.i18n import gettext as _
 from server.core.templating import is_offline_copy, render
 from server.deadlines import services
+from server.deadlines.presentation import hearing_places
 from server.deadlines.services import LEADS, Preferences, parse_clock, parse_period
 from server.notifications.services import notify, payload
 from server.push import services as push
@@ -44,6 +45,7 @@ async def upcoming(request: Request) -> Template:
             "groups": services.grouped(deadlines, now, zone),
             "total": len(deadlines),
             "case_hints": hints,
+            "places": await hearing_places(deadline.key for deadline in deadlines),
         },
     )
 
@@ -146,7 +148,7 @@ async def reminder_test(request: Request) -> Redirect:
 
 
 async def _schedule_context(team_id: int | None, **extra) -> dict:
-    teams = await Team.select(Team.id, Team.name).order_by(Team.name)
+    teams = await Team.select(Team.id, Team.name, Team.names).order_by(Team.name)
     chosen = next((t for t in teams if t["id"] == team_id), teams[0] if teams else None)
     return {
         "teams": teams,

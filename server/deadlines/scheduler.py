@@ -34,6 +34,7 @@ from piccolo.engine.postgres import PostgresEngine
 from server.accounts.sessions import load_user
 from server.core import i18n
 from server.core.identity import CurrentUser
+from server.deadlines.presentation import hearing_institutions
 from server.deadlines.services import (
     Deadline,
     Preferences,
@@ -138,6 +139,11 @@ async def send_reminder(
         return False
     zone = ZoneInfo(zone_name(user))
     params = reminder_params(deadline, zone)
+    # Where a hearing takes place, as a category ("court"): it tells the coordinator which
+    # hearing this is without naming anyone.
+    institution = (await hearing_institutions([deadline.key])).get(deadline.key)
+    if institution:
+        params["institution"] = institution
     language = i18n.pick_language(user.language)
     try:
         async with _write_transaction(engine_finder()):

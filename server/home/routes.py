@@ -14,6 +14,7 @@ from server.cases.tables import Case
 from server.core.guards import signed_in
 from server.core.identity import CurrentUser
 from server.core.templating import is_offline_copy, render
+from server.deadlines.presentation import hearing_places
 from server.entries.access import visible_cases, visible_entries
 from server.entries.definitions import ENTRY_TYPES
 from server.entries.tables import Entry
@@ -70,6 +71,7 @@ async def upcoming_dates(user: CurrentUser, now: datetime | None = None) -> list
             continue
         rows.append(
             {
+                "key": deadline.key,
                 "kind": deadline.kind,
                 "due_at": deadline.due_at,
                 "due_on": deadline.due_on,
@@ -95,6 +97,7 @@ async def home(request: Request) -> Template:
             [row["case_code"] or "" for row in context["upcoming"]],
             online=not is_offline_copy(request),
         )
+        context["places"] = await hearing_places(row["key"] for row in context["upcoming"])
         context["returned"] = await returned_to(user)
     elif user.role == "supervisor":
         # Only the latest version of each chain waits: the approval queue's own query.

@@ -59,8 +59,10 @@ def default_period(today: date) -> tuple[date, date]:
 
 async def _teams(user: CurrentUser) -> list[dict]:
     if user.role == "admin":
-        return await Team.select(Team.id, Team.name, Team.country).order_by(Team.name)
-    return await Team.select(Team.id, Team.name, Team.country).where(Team.id == user.team_id)
+        return await Team.select(Team.id, Team.name, Team.names, Team.country).order_by(Team.name)
+    return await Team.select(Team.id, Team.name, Team.names, Team.country).where(
+        Team.id == user.team_id
+    )
 
 
 def _parse_date(text: str, label: str) -> date:
@@ -121,9 +123,18 @@ async def indicators_page(request: Request) -> Template:
         }
         return render(request, "indicators/page.html", context, status_code=400, headers=NO_STORE)
     figures = await compile_indicators(filters, _zone(user))
+    today = datetime.now(UTC).date()
     context = {
         "error": "",
         "figures": figures,
+        # Without a period asked for, the page shows last month: it says so, and why this
+        # month's work is not there (only approved entries count; the month is still open).
+        "default_period": not (request.query_params.get("from") or request.query_params.get("to")),
+        "this_month_query": urlencode(
+            {"from": today.replace(day=1).isoformat(), "to": today.isoformat()}
+        ),
+        "period_start": filters.start,
+        "left_out": figures["left_out"],
         "groups": _groups(figures),
         "raw": choices["raw"],
         "teams": choices["teams"],
@@ -159,6 +170,7 @@ def _groups(figures: dict) -> list[dict]:
                         "id": f"{group}-{key}",
                         "title": f"{title}: {titles[key]}",
                         "rows": bar_rows(shown[key], choices, keep_zero=key == "sex"),
+                        "empty": not any(value != 0 for value in shown[key].values()),
                     }
                     for key, choices, _field, _additive in DIMENSIONS
                 ],
@@ -175,6 +187,7 @@ def _groups(figures: dict) -> list[dict]:
                     "id": "referrals-service_type",
                     "title": _("Referrals by service"),
                     "rows": bar_rows(referrals["service_type"], c.SERVICE_TYPE),
+                    "empty": not any(value != 0 for value in referrals["service_type"].values()),
                 }
             ],
         }

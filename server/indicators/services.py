@@ -127,6 +127,7 @@ def period_query(filters: IndicatorFilters, zone: str) -> Select:
         Entry.case.exploitation,
         Entry.case.identification,
         Entry.case.consent_statistics,
+        Entry.case.code,
     ).where((Entry.occurred_at >= start) & (Entry.occurred_at < end))
     if filters.team_id is not None:
         query = query.where(Entry.team == filters.team_id)
@@ -142,9 +143,13 @@ async def compile_counts(filters: IndicatorFilters, zone: str) -> dict:
     people: dict[str, dict] = {}
     new: set[str] = set()
     referrals = dict.fromkeys(c.SERVICE_TYPE.codes, 0)
+    left_out: set[str] = set()
     for row in rows:
         case = row["case"]
-        if case is None or row["case.consent_statistics"] == "refused":
+        if case is None:
+            continue
+        if row["case.consent_statistics"] == "refused":
+            left_out.add(row["case.code"] or str(case))
             continue
         key = str(case)
         people.setdefault(
@@ -170,6 +175,7 @@ async def compile_counts(filters: IndicatorFilters, zone: str) -> dict:
         "persons_assisted": {"total": len(assisted), **_breakdowns(assisted)},
         "new_cases": {"total": len(new_people), **_breakdowns(new_people)},
         "referrals": {"total": sum(referrals.values()), "service_type": referrals},
+        "left_out": sorted(left_out),
     }
 
 
@@ -191,4 +197,8 @@ def published(counts: dict) -> dict:
 
 
 async def compile_indicators(filters: IndicatorFilters, zone: str) -> dict:
-    return published(await compile_counts(filters, zone))
+    """The figures that may be shown, and `left_out`: the codes of the cases with counted
+    work in the period that are not counted because they refused consent to statistics (no
+    NRM figure: the page tells a supervisor which of the team's cases are missing and why)."""
+    counts = await compile_counts(filters, zone)
+    return {**published(counts), "left_out": counts["left_out"]}

@@ -11,6 +11,7 @@ from piccolo.engine import engine_finder
 
 from server.accounts.tables import User
 from server.core import i18n
+from server.entries.categories import INSTITUTION
 from server.entries.definitions import ENTRY_TYPES
 from server.entries.services import _write_transaction
 from server.notifications.tables import Notification
@@ -196,13 +197,24 @@ def _reminder_text(kind: str, params: dict, language: str) -> tuple[str, str]:
         on = date.fromisoformat(params["on"]) if params.get("on") else None
         day = i18n.format_date(at or on) if (at or on) else ""
         time = i18n.format_time(at) if at else ""
+        # A category (police, court…), never a name: see server.deadlines.presentation.
+        institution = (
+            INSTITUTION.label(params["institution"])
+            if params.get("institution") in INSTITUTION.codes
+            else ""
+        )
     finally:
         if zone:
             i18n.current_time_zone.reset(tokens.pop())
         i18n.current_language.reset(tokens.pop())
     if kind == "hearing":
         return (
-            gettext("Hearing on %(date)s at %(time)s") % {"date": day, "time": time},
+            (
+                gettext("Hearing (%(institution)s) on %(date)s at %(time)s")
+                % {"institution": institution, "date": day, "time": time}
+                if institution
+                else gettext("Hearing on %(date)s at %(time)s") % {"date": day, "time": time}
+            ),
             gettext("A hearing you accompany is coming up. Open Alongside for the case."),
         )
     if kind == "follow_up":

@@ -110,7 +110,7 @@ async def _word_file(report: Report) -> Response:
         figures = await services.figures(report)
         content = build_document(
             author=report.coordinator.username,
-            team=report.coordinator.team_name,
+            team=report.coordinator.team_label,
             first=report.month,
             status=report.status,
             report_sections=sections(figures),

@@ -28,6 +28,7 @@ from server.accounts.tables import User
 from server.audit.services import record
 from server.cases.tables import Case
 from server.core.i18n import gettext as _
+from server.core.i18n import localised, team_names_of
 from server.core.identity import CurrentUser
 from server.deadlines.services import report_schedule
 from server.entries.access import may_read_reports_of
@@ -73,6 +74,13 @@ class Coordinator:
     team_name: str
     language: str
     time_zone: str
+    # The team's name per language (Team.names), as (language, name) pairs.
+    team_names: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def team_label(self) -> str:
+        """The team's name in the current language: the page's, or the Word file's."""
+        return localised(self.team_name, dict(self.team_names))
 
 
 @dataclass
@@ -113,6 +121,7 @@ async def find_coordinator(viewer: CurrentUser, username: str) -> Coordinator | 
         team_name=row["team.name"] or "",
         language=row["language"] or "",
         time_zone=row["time_zone"] or country_time_zone(row["team.country"] or "MD"),
+        team_names=team_names_of(row.get("team.names")),
     )
 
 

@@ -152,9 +152,18 @@ def test_a_supervisor_clears_forty_entries_from_a_phone(page: Page, console_erro
     # One approved from its row (htmx swaps only that row)…
     rows.first.get_by_role("button", name="Approve").click()
     expect(page.locator(".queue-row.decided")).to_contain_text("Approved")
+    # "Approve selected" only shows once something is ticked…
+    approve_selected = page.get_by_role("button", name="Approve selected")
+    expect(approve_selected).to_be_hidden()
     # …and forty ticked and approved at once.
     page.get_by_label("Select all shown").check()
     expect(page.locator(".queue-row:not(.decided) input[type=checkbox]:checked")).to_have_count(40)
+    expect(approve_selected).to_be_visible()
+    # Its bar stands on the navigation bar, and at the end of the list it covers no row.
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    bar = approve_selected.bounding_box()
+    assert bar["y"] + bar["height"] <= page.locator("nav.mainnav").bounding_box()["y"] + 0.5
+    assert rows.last.bounding_box()["y"] + rows.last.bounding_box()["height"] <= bar["y"]
     page.get_by_role("button", name="Approve selected").click()
     expect(page.locator("#queue-message")).to_have_text("40 entries approved.")
     elapsed = time.monotonic() - started

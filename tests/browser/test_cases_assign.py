@@ -7,6 +7,7 @@ from playwright.sync_api import Page, expect
 
 from tests.integration.cases.people import GIVEN_NAME, build_world
 from tests.support.accounts import PASSWORD
+from tests.support.capture_page import open_from_navigation
 from tests.support.entries import open_case
 
 
@@ -26,7 +27,7 @@ def test_supervisor_filters_opens_and_assigns_a_case(page: Page, console_errors:
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, sofia")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
+    open_from_navigation(page, "Cases")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your team's cases")
     results = page.locator("#case-results")
     expect(results.get_by_role("link", name=world.north_code)).to_be_visible()

@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect
 
 from server.reports.tables import MonthlyReport
-from tests.support.capture_page import log_in
+from tests.support.capture_page import log_in, open_from_navigation
 from tests.support.reports import PROBLEM_TEXT, build_month
 from tests.support.run import run
 
@@ -37,7 +37,7 @@ def test_write_submit_return_resubmit_approve(
     month = build_month()
 
     log_in(page, "ana")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="My reports").click()
+    open_from_navigation(page, "My reports")
     expect(page.get_by_role("heading", level=1)).to_have_text("My reports")
     narrow(page)
 
@@ -73,7 +73,7 @@ def test_write_submit_return_resubmit_approve(
     boss_context = browser.new_context(**browser_context_args)
     boss = boss_context.new_page()
     log_in(boss, "sofia")
-    boss.get_by_role("navigation", name="Main").get_by_role("link", name="Team reports").click()
+    open_from_navigation(boss, "Team reports")
     expect(boss.get_by_role("heading", level=1)).to_have_text("Team reports")
     boss.goto(URL)
     expect(boss.locator("#narrative-view")).to_contain_text("two hearings")
@@ -121,7 +121,7 @@ def test_write_submit_return_resubmit_approve(
 def test_indicators_on_a_phone(page: Page, console_errors: list[str]):
     build_month()
     log_in(page, "sofia")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Indicators").click()
+    open_from_navigation(page, "Indicators")
     expect(page.get_by_role("heading", level=1)).to_have_text("Indicators")
     page.get_by_label("From").fill("2025-07-01")
     page.get_by_label("To").fill("2025-07-31")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -236,3 +237,34 @@ def test_bad_usage_exits_2(shared_env, elsewhere, args):
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "usage:" in result.stderr
     assert not run(User.exists().where(User.username == "x1"))
+
+
+# --- team names by language ---------------------------------------------------------------
+
+
+def test_team_name_sets_and_removes_a_teams_name_in_one_language(shared_env, elsewhere):
+    make_user("ana", "coordinator", "Team North")
+    result = alongside(
+        "team", "name", "Team North", "ro", "Echipa Nord", cwd=elsewhere, env=shared_env
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ro: Echipa Nord" in result.stdout
+    alongside("team", "name", "Team North", "sr", "Тим Север", cwd=elsewhere, env=shared_env)
+    names = run(Team.select(Team.names).where(Team.name == "Team North").first())["names"]
+    assert (json.loads(names) if isinstance(names, str) else names) == {
+        "ro": "Echipa Nord",
+        "sr": "Тим Север",
+    }
+    removed = alongside("team", "name", "Team North", "ro", "", cwd=elsewhere, env=shared_env)
+    assert removed.returncode == 0, removed.stderr
+    assert "ro:" not in removed.stdout and "sr: Тим Север" in removed.stdout
+
+
+def test_team_name_of_a_team_that_does_not_exist_is_a_one_line_failure(shared_env, elsewhere):
+    result = alongside(
+        "team", "name", "Team Nowhere", "ro", "Echipa", cwd=elsewhere, env=shared_env
+    )
+    assert result.returncode == 1
+    assert "no such team" in one_line_reason(result)
+    bad = alongside("team", "name", "Team North", "de", "Team Nord", cwd=elsewhere, env=shared_env)
+    assert bad.returncode == 2

@@ -30,6 +30,16 @@ def log_in(page: Page, username: str, password: str | None = None) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(username)
 
 
+def open_from_navigation(page: Page, label: str, more: str = "More") -> None:
+    """Follow a link of the main navigation as a person would: from the bar, or from "More"
+    when the page is not one of the bar's four."""
+    navigation = page.get_by_role("navigation", name="Main")
+    link = navigation.get_by_role("link", name=label, exact=True)
+    if not link.is_visible():
+        navigation.get_by_text(more, exact=True).click()
+    link.click()
+
+
 def fill_required(page: Page, marker: str) -> None:
     form = page.locator("form[data-capture]")
     for select in form.locator("select[required]:not([name=case])").all():

@@ -54,9 +54,9 @@ def test_upcoming_groups_overdue_this_week_and_the_next_two_weeks(client, ion_wi
     page = client.get("/upcoming")
     assert page.status_code == 200
     text = page.text
-    assert "Hearing" in section(text, "overdue")
+    assert "Next hearing" in section(text, "overdue")
     assert code in section(text, "overdue")
-    assert "Hearing" in section(text, "this_week")
+    assert "Next hearing" in section(text, "this_week")
     assert "Referral follow-up" in section(text, "next_two_weeks")
     assert NAME not in text
 
@@ -81,7 +81,7 @@ def test_home_shows_what_is_due_next_not_what_is_overdue(client, ion_with_deadli
     upcoming = home[home.index('id="upcoming"') :]
     upcoming = upcoming[: upcoming.index("</section>")]
     assert upcoming.count(f'href="/cases/{code}"') == 2
-    assert upcoming.index("Hearing") < upcoming.index("Referral follow-up")
+    assert upcoming.index("Next hearing") < upcoming.index("Referral follow-up")
     assert NAME not in home
 
 
@@ -91,7 +91,7 @@ def test_nobody_sees_anothers_deadlines(client, ion_with_deadlines):
     page = client.get("/upcoming").text
     _ion, code = ion_with_deadlines
     assert code not in page
-    assert "Hearing" not in page and "Referral follow-up" not in page
+    assert "Next hearing" not in page and "Referral follow-up" not in page
 
 
 def test_a_supervisor_sees_entries_waiting_too_long():

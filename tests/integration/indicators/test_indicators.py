@@ -215,3 +215,44 @@ def test_an_export_is_on_record_and_a_refused_one_is_not(client, team):
         )
     )
     assert exports == [{"actor_name": "sofia", "object_id": "2025-07-01..2025-07-31"}]
+
+
+def test_the_page_says_which_cases_are_left_out_for_lack_of_consent(client, team):
+    from server.cases.tables import Case
+    from tests.support.run import run
+
+    refused = run(Case.select(Case.code).where(Case.consent_statistics == "refused").first())
+    log_in(client, "sofia")
+    text = client.get(f"/indicators?{JULY}").text
+    left_out = text[text.index('id="indicators-left-out"') :]
+    left_out = left_out[: left_out.index("</div>")]
+    assert "1 case with work in this period is not counted" in left_out
+    assert f'<a href="/cases/{refused["code"]}">{refused["code"]}</a>' in left_out
+    # The admin gets the count, not the codes: cases are not the admin's to open.
+    make_user("root", "admin", "Team North")
+    client.post("/logout", headers={"X-CSRFToken": client.cookies.get("csrftoken")})
+    log_in(client, "root")
+    text = client.get(f"/indicators?{JULY}").text
+    assert "1 case with work in this period is not counted" in text
+    assert refused["code"] not in text
+
+
+def test_last_month_is_the_default_and_the_page_says_why_this_month_is_missing(client, team):
+    """The fixture's work is in July 2025: last month (the default) holds nothing, and its
+    empty tables fold into one line each."""
+    log_in(client, "sofia")
+    text = client.get("/indicators").text
+    hint = text[text.index('id="indicators-default-period"') :]
+    hint = hint[: hint.index("</p>")]
+    assert "figures of last month" in hint and "this month is still open" in hint
+    assert 'href="/indicators?from=' in hint
+    assert "<table" not in text
+    assert text.count("Nothing in this period.") == 3
+    # A period asked for is not explained as a default; a chart with nothing is one line.
+    text = client.get(f"/indicators?{JULY}").text
+    assert 'id="indicators-default-period"' not in text
+    assert "<table" in text
+    assert (
+        "Referrals by service" in text
+        and "nothing in this period" not in text.split('id="group-referrals"')[1]
+    )

@@ -4,6 +4,7 @@ import { sealEntry, newEntryId } from "./seal.js";
 import { queueEnvelope, sealingKey } from "./sync.js";
 import { afterSave } from "./outbox.js";
 import * as db from "./outbox-db.js";
+import { moment } from "./dates.js";
 
 function pad(n) { return String(n).padStart(2, "0"); }
 
@@ -167,7 +168,7 @@ export async function renderStatus(form) {
     const li = document.createElement("li");
     li.className = (item.sent ? "status-sent " : "") + "status-" + item.shown;
     li.dataset.entryId = item.id;
-    const when = new Date(item.saved_at).toLocaleString(document.documentElement.lang);
+    const when = moment(item.saved_at);
     const label = form.dataset[LABEL[item.shown]] || item.shown;
     li.textContent = `${when}${item.case ? " · " + item.case : ""} — ${label}${item.error ? " " + item.error : ""}`;
     return li;

@@ -4,15 +4,14 @@
 import * as db from "./outbox-db.js";
 import { discard, reconnectDevice } from "./sync.js";
 import { sendOutbox, updateBadge } from "./outbox.js";
+import { moment } from "./dates.js";
 
 function text(root, key, n) {
   const template = root.dataset[key] || "";
   return n === undefined ? template : template.replace("{n}", String(n));
 }
 
-function when(iso) {
-  return iso ? new Date(iso).toLocaleString(document.documentElement.lang) : "";
-}
+const when = moment;
 
 function line(root, item, labels) {
   const li = document.createElement("li");

@@ -72,7 +72,7 @@
       if (complete || overridden) {
         const due = occurredDate(form);
         due.setDate(due.getDate() + finalLevel.days);
-        next.textContent = due.toLocaleDateString(document.documentElement.lang);
+        next.textContent = due.toLocaleDateString(document.body.dataset.locale || document.documentElement.lang, { dateStyle: "medium" });
         next.dataset.date = `${due.getFullYear()}-${pad(due.getMonth() + 1)}-${pad(due.getDate())}`;
       } else {
         next.textContent = "—";
