@@ -389,8 +389,21 @@ class InstrumentLibrary:
 
     def __init__(self, instruments: list[Instrument] | None = None) -> None:
         self._versions: dict[str, Instrument] = {}
+        # Versions published in the app (server.instruments), as last read from the database.
+        self._published: set[str] = set()
         for instrument in instruments or []:
             self.add(instrument)
+
+    def replace_published(self, instruments: list[Instrument]) -> None:
+        """The versions published in the app are exactly these from now on (a file's own
+        version is never replaced: a shipped version and its imported copy are the same)."""
+        for version in self._published:
+            self._versions.pop(version, None)
+        self._published = set()
+        for instrument in instruments:
+            if instrument.version not in self._versions:
+                self._versions[instrument.version] = instrument
+                self._published.add(instrument.version)
 
     def add(self, instrument: Instrument) -> None:
         if instrument.version in self._versions:
