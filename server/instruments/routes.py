@@ -39,7 +39,13 @@ readers = role_in("shelter", "supervisor", "admin")
 
 
 def _is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
+    """An htmx swap of one part (not a boosted page load, nor a history restore)."""
+    headers = request.headers
+    return (
+        headers.get("hx-request") == "true"
+        and headers.get("hx-boosted") != "true"
+        and headers.get("hx-history-restore-request") != "true"
+    )
 
 
 def _user(request: Request) -> CurrentUser:
@@ -142,7 +148,8 @@ async def _editor(request: Request, part: str, status_code: int = 200, **extra: 
     context = _editor_context(draft, part)
     context.update(extra)
     template = "instruments/_part.html" if _is_htmx(request) else "instruments/draft.html"
-    return render(request, template, context, status_code=status_code, headers=NO_STORE)
+    headers = {**NO_STORE, "vary": "HX-Request"}  # one URL, a page or a part
+    return render(request, template, context, status_code=status_code, headers=headers)
 
 
 @get("/instruments/draft", name="instrument_draft", guards=[readers])
