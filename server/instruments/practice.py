@@ -22,7 +22,7 @@ from server.entries.tables import Entry, details_of
 from server.indicators.suppression import primary
 from server.risk.instrument import Instrument, library
 from server.risk.scoring import level_for
-from server.risk.services import COUNTED_STATUSES, _superseded, zone_name
+from server.risk.services import COUNTED_STATUSES, _standing, _superseded, zone_name
 
 NOT_KNOWN = "unknown"
 # How soon a reassessment followed a trigger, in days: the buckets the report counts.
@@ -40,6 +40,8 @@ class Practice:
     follow_up: Counter = field(default_factory=Counter)  # bucket → count
     overrides: Counter = field(default_factory=Counter)  # raised / lowered
     override_reasons: int = 0
+    # (item id, raised / lowered) → overridden assessments where that question had a concern
+    override_items: Counter = field(default_factory=Counter)
     not_known: Counter = field(default_factory=Counter)  # item id → count
     level_changes: Counter = field(default_factory=Counter)  # up / down / same
     draft_version: str | None = None
@@ -98,9 +100,10 @@ async def practice_report(
             Entry.revises,
             Entry.risk_level,
             Entry.due_on,
+            Entry.due_at,
             Entry.details,
             *ENVELOPE_COLUMNS,
-        ).where(Entry.type.is_in(["risk_assessment", "risk_trigger", "visit"])),
+        ).where(Entry.type.is_in(["risk_assessment", "risk_trigger", "visit", "accompaniment"])),
     )
     rows: list[dict[str, Any]] = await query if query is not None else []
     superseded = _superseded(rows)
@@ -120,12 +123,15 @@ async def practice_report(
     for case_rows in by_case.values():
         assessments = [row for row in case_rows if row["type"] == "risk_assessment"]
         scored = [row for row in assessments if row["risk_level"]]
-        # Reassessments: on time when made by the date the one before set.
+        # Reassessments: on time when made by the day the resident was due, as the board
+        # had it just before (the level's interval, shortened by a trigger or a hearing).
         for before, after in pairwise(scored):
-            if not in_period(after) or before["due_on"] is None:
+            if not in_period(after):
                 continue
-            day = after["occurred_at"].astimezone(zone).date()
-            if day <= before["due_on"]:
+            earlier = [row for row in case_rows if row["occurred_at"] < after["occurred_at"]]
+            case = {"id": after["case"], "code": "", "opened_at": before["occurred_at"]}
+            due = _standing(case, earlier, zone_name(user)).next_due
+            if after["occurred_at"].astimezone(zone).date() <= due:
                 report.reassessments_on_time += 1
             else:
                 report.reassessments_late += 1
@@ -169,7 +175,13 @@ async def practice_report(
                 ids = list(library().current().level_ids)
                 if row["risk_level"] in ids and computed in ids:
                     raised = ids.index(row["risk_level"]) > ids.index(computed)
-                    report.overrides["raised" if raised else "lowered"] += 1
+                    direction = "raised" if raised else "lowered"
+                    report.overrides[direction] += 1
+                    used = library().get(details.get("instrument"))
+                    for item in used.items if used else ():
+                        chosen = item.answer(answers.get(item.id))
+                        if chosen is not None and chosen.score > 0:
+                            report.override_items[(item.id, direction)] += 1
                 if (fields.get("override_reason") or "").strip():
                     report.override_reasons += 1
             if draft is not None and computed and isinstance(answers, dict):
@@ -235,6 +247,23 @@ def sections(report: Practice, instrument: Instrument) -> list[Section]:
                 ("raised", _("Level raised by staff"), primary(report.overrides["raised"])),
                 ("lowered", _("Level lowered by staff"), primary(report.overrides["lowered"])),
                 ("reasons", _("With a written reason"), primary(report.override_reasons)),
+            ],
+        ),
+        Section(
+            "override_items",
+            _("Questions with a concern when staff changed the level"),
+            [
+                (
+                    f"{item_id}|{direction}",
+                    f"{item_text.get(item_id, item_id)} · "
+                    + (
+                        _("Level raised by staff")
+                        if direction == "raised"
+                        else _("Level lowered by staff")
+                    ),
+                    primary(count),
+                )
+                for (item_id, direction), count in report.override_items.most_common()
             ],
         ),
         Section(

@@ -176,9 +176,10 @@ def test_the_guidelines_in_the_staffs_language_as_page_and_word(client, people) 
 def test_the_practice_report_suppresses_small_counts(client, people) -> None:
     _case, code = open_case(people["besa"], region="Prishtinë", citizenship="XK")
     answers = {**VALID_FIELDS["risk_assessment"]["answers"], "health.mental": "unknown"}
-    assert submit(people["besa"], plaintext("risk_assessment", code, answers=answers))[
-        "status"
-    ] == "stored"
+    assert (
+        submit(people["besa"], plaintext("risk_assessment", code, answers=answers))["status"]
+        == "stored"
+    )
     log_in(client, "arta")
     occurred = plaintext("visit")["occurred_at"][:10]  # the default day of test entries
     exported = client.get(f"/instruments/practice.csv?from={occurred}&to={occurred}")
