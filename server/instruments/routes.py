@@ -177,34 +177,13 @@ async def instrument_draft_save(request: Request, part: FromPath[str]) -> Templa
     return await _editor(request, part, saved=True)
 
 
-@post(
-    "/instruments/draft/parts/{part:str}/items",
-    name="instrument_item_add",
-    guards=[readers],
-    status_code=200,
-)
-async def instrument_item_add(request: Request, part: FromPath[str]) -> Template:
+@post("/instruments/draft/domains", name="instrument_domain_add", guards=[readers])
+async def instrument_domain_add(request: Request) -> Redirect:
     try:
-        await services.add_item(_user(request), part)
+        domain_id = await services.add_domain(_user(request))
     except InstrumentStepError as error:
         raise NotFoundException() from error
-    return await _editor(request, part)
-
-
-@post(
-    "/instruments/draft/parts/{part:str}/items/{item_id:str}/remove",
-    name="instrument_item_remove",
-    guards=[readers],
-    status_code=200,
-)
-async def instrument_item_remove(
-    request: Request, part: FromPath[str], item_id: FromPath[str]
-) -> Template:
-    try:
-        await services.remove_item(_user(request), part, item_id)
-    except InstrumentStepError as error:
-        raise NotFoundException() from error
-    return await _editor(request, part)
+    return Redirect(path=f"/instruments/draft?part={domain_id}", status_code=303)
 
 
 @get("/instruments/draft/preview", name="instrument_draft_preview", guards=[readers])
@@ -489,8 +468,7 @@ router = Router(
         instrument_upload,
         instrument_draft,
         instrument_draft_save,
-        instrument_item_add,
-        instrument_item_remove,
+        instrument_domain_add,
         instrument_draft_preview,
         instrument_publish,
         instrument_discard,

@@ -325,14 +325,11 @@ def _texts(form: dict[str, str], prefix: str) -> dict[str, str]:
     return {language: form.get(f"{prefix}-{language}", "").strip() for language in LANGUAGES}
 
 
-async def save_domain(user: CurrentUser, domain_id: str, form: dict[str, str]) -> Draft:
+def _apply_domain_form(draft: Draft, domain: dict, form: dict[str, str]) -> None:
     """The domain's title, questions, answers and scores as the editor's form sent them."""
-    draft = await _open_draft(user)
-    domain = draft.domain(domain_id)
-    if domain is None:
-        raise InstrumentStepError(404, _("Not found."))
     shared = draft.raw.get("answer_labels") or {}
-    domain["title"] = _texts(form, "title")
+    if "title-en" in form:
+        domain["title"] = _texts(form, "title")
     for i, item in enumerate(domain.get("items") or []):
         key = f"item-{i}"
         if f"{key}-id" not in form:
@@ -356,20 +353,16 @@ async def save_domain(user: CurrentUser, domain_id: str, form: dict[str, str]) -
                 answer.pop("label", None)  # the shared wording, kept shared
             else:
                 answer["label"] = label
-    await _save(draft)
-    await record("instrument_draft_edited", user, "instrument", draft.version)
-    return draft
 
 
-async def add_item(user: CurrentUser, domain_id: str) -> Draft:
-    """A new question at the end of the domain, with the usual answers, to be written."""
-    draft = await _open_draft(user)
-    domain = draft.domain(domain_id)
-    if domain is None:
-        raise InstrumentStepError(404, _("Not found."))
-    items = domain.setdefault("items", [])
-    taken = {item.get("id") for d in draft.raw.get("domains") or [] for item in d.get("items", [])}
-    number = len(items) + 1
+def _new_item(draft: Draft, domain_id: str) -> dict:
+    """A question to be written, with the usual answers (their shared wording)."""
+    taken = {
+        item.get("id")
+        for domain in draft.raw.get("domains") or []
+        for item in domain.get("items") or []
+    }
+    number = 1
     while f"{domain_id}.new{number}" in taken:
         number += 1
     shared = draft.raw.get("answer_labels") or {}
@@ -377,29 +370,70 @@ async def add_item(user: CurrentUser, domain_id: str) -> Draft:
         {"value": value, "score": score}
         for value, score in (("no", 0), ("unknown", 1), ("some", 2), ("serious", 4))
         if value in shared
-    ] or [{"value": "no", "score": 0}, {"value": "yes", "score": 2}]
-    items.append(
-        {
-            "id": f"{domain_id}.new{number}",
-            "text": dict.fromkeys(LANGUAGES, ""),
-            "guidance": dict.fromkeys(LANGUAGES, ""),
-            "answers": answers,
-        }
-    )
-    await _save(draft)
-    await record("instrument_draft_edited", user, "instrument", draft.version)
-    return draft
+    ] or [
+        {"value": "no", "score": 0, "label": dict.fromkeys(LANGUAGES, "")},
+        {"value": "yes", "score": 2, "label": dict.fromkeys(LANGUAGES, "")},
+    ]
+    return {
+        "id": f"{domain_id}.new{number}",
+        "text": dict.fromkeys(LANGUAGES, ""),
+        "guidance": dict.fromkeys(LANGUAGES, ""),
+        "answers": answers,
+    }
 
 
-async def remove_item(user: CurrentUser, domain_id: str, item_id: str) -> Draft:
+def _change_domain(draft: Draft, domain: dict, change: str) -> None:
+    """A change of shape asked for by one of the editor's buttons (`change` is the button's
+    value): add_item, remove_item:<i>, add_answer:<i>, remove_answer:<i>:<j>."""
+    items = domain.setdefault("items", [])
+    verb, _sep, rest = change.partition(":")
+    places = [int(part) for part in rest.split(":") if part.isdigit()]
+    if verb == "add_item":
+        items.append(_new_item(draft, str(domain.get("id"))))
+    elif verb == "remove_item" and len(places) == 1 and places[0] < len(items):
+        del items[places[0]]
+    elif verb == "add_answer" and len(places) == 1 and places[0] < len(items):
+        answers = items[places[0]].setdefault("answers", [])
+        number = len(answers) + 1
+        while any(answer.get("value") == f"answer{number}" for answer in answers):
+            number += 1
+        answers.append(
+            {"value": f"answer{number}", "score": 0, "label": dict.fromkeys(LANGUAGES, "")}
+        )
+    elif verb == "remove_answer" and len(places) == 2 and places[0] < len(items):
+        answers = items[places[0]].get("answers") or []
+        if places[1] < len(answers):
+            del answers[places[1]]
+
+
+async def save_domain(user: CurrentUser, domain_id: str, form: dict[str, str]) -> Draft:
+    """Save what the editor's form holds, then make the change of shape its button asked for
+    (so that adding a question never loses what was typed above it)."""
     draft = await _open_draft(user)
     domain = draft.domain(domain_id)
     if domain is None:
         raise InstrumentStepError(404, _("Not found."))
-    domain["items"] = [item for item in domain.get("items") or [] if item.get("id") != item_id]
+    _apply_domain_form(draft, domain, form)
+    if form.get("change"):
+        _change_domain(draft, domain, form["change"])
     await _save(draft)
     await record("instrument_draft_edited", user, "instrument", draft.version)
     return draft
+
+
+async def add_domain(user: CurrentUser) -> str:
+    """A new domain at the end, with one question to be written; returns its id."""
+    draft = await _open_draft(user)
+    domains = draft.raw.setdefault("domains", [])
+    number = len(domains) + 1
+    while f"domain{number}" in draft.domain_ids:
+        number += 1
+    domain_id = f"domain{number}"
+    domains.append({"id": domain_id, "title": dict.fromkeys(LANGUAGES, ""), "items": []})
+    domains[-1]["items"].append(_new_item(draft, domain_id))
+    await _save(draft)
+    await record("instrument_draft_edited", user, "instrument", draft.version)
+    return domain_id
 
 
 async def save_scoring(user: CurrentUser, form: dict[str, str]) -> Draft:

@@ -13,6 +13,7 @@ from server.instruments.tables import InstrumentVersion
 from server.risk.instrument import INSTRUMENTS_DIR, library
 from tests.support.accounts import log_in, make_user
 from tests.support.entries import VALID_FIELDS, open_case, plaintext, submit
+from tests.support.html_forms import form_of
 from tests.support.run import run
 
 SHELTER = "State Shelter Pristina"
@@ -188,3 +189,33 @@ def test_the_practice_report_suppresses_small_counts(client, people) -> None:
     assert "health.mental," in exported.text and ",<5" in exported.text
     bad = client.get("/instruments/practice?from=2026-13-01")
     assert bad.status_code == 400
+
+
+def test_changing_the_shape_keeps_what_was_typed(client, people) -> None:
+    log_in(client, "arta")
+    post(client, "/instruments/draft")
+    fields = form_of(
+        client.get("/instruments/draft?part=legal").text, "/instruments/draft/parts/legal"
+    )
+    fields["item-0-guidance-en"] = "Ask about the next hearing date too."
+    fields["change"] = "add_item"
+    page = client.post("/instruments/draft/parts/legal", data=fields)
+    assert page.status_code == 200
+    assert "Ask about the next hearing date too." in page.text
+    assert 'data-item="legal.new1"' in page.text
+    # The new question needs its texts: named, and publishing is refused until written.
+    assert "Question “legal.new1”: the question has no text in:" in page.text
+    fields = form_of(page.text, "/instruments/draft/parts/legal")
+    fields["change"] = "add_answer:1"
+    page = client.post("/instruments/draft/parts/legal", data=fields)
+    assert 'name="item-1-answer-4-value" value="answer5"' in page.text
+    fields = form_of(page.text, "/instruments/draft/parts/legal")
+    fields["change"] = "remove_item:1"
+    page = client.post("/instruments/draft/parts/legal", data=fields)
+    assert 'data-item="legal.new1"' not in page.text
+    assert 'id="draft-ready"' in page.text
+    added = post(client, "/instruments/draft/domains")
+    assert added.status_code == 303 and added.headers["location"].endswith("part=domain10")
+    assert (
+        "Domain “domain10”: the title has no text in:" in client.get(added.headers["location"]).text
+    )
