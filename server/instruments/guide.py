@@ -14,7 +14,7 @@ from server.risk.presentation import text
 
 
 def level_asks(level: str) -> str:
-    """What a level asks of staff, as the SOPs put it (the app's words, translated)."""
+    """What a level asks of staff when the version does not say it itself (`asks`)."""
     return {
         "low": _("Continue the agreed support; reassess at the interval or when a trigger occurs."),
         "medium": _(
@@ -65,7 +65,7 @@ def guide_of(instrument: Instrument) -> Guide:
                 "id": level.id,
                 "label": RISK_LEVEL.label(level.id),
                 "scoring": f"{scoring} {days}",
-                "asks": level_asks(level.id),
+                "asks": text(level.asks) if level.asks else level_asks(level.id),
             }
         )
     domains = []

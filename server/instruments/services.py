@@ -444,6 +444,12 @@ async def save_scoring(user: CurrentUser, form: dict[str, str]) -> Draft:
             level["from_score"] = _number(form[f"level-{k}-from_score"])
         if f"level-{k}-days" in form:
             level["reassess_after_days"] = _number(form[f"level-{k}-days"])
+        if f"level-{k}-asks-en" in form:
+            asks = _texts(form, f"level-{k}-asks")
+            if any(asks.values()):
+                level["asks"] = asks
+            else:
+                level.pop("asks", None)  # the guidelines then print the app's own words
     from server.entries.categories import RISK_TRIGGER
 
     triggers = draft.raw.setdefault("triggers", {})

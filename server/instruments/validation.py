@@ -84,6 +84,19 @@ def _scoring_problems(raw: dict, problems: list[Problem]) -> list[dict]:
                     ),
                 )
             )
+        if "asks" in level:
+            missing = _missing_languages(level.get("asks"))
+            if missing:
+                problems.append(
+                    Problem(
+                        "scoring",
+                        _(
+                            "Level %(level)s: what it asks of staff has no text in: %(languages)s.",
+                            level=name,
+                            languages=_language_list(missing),
+                        ),
+                    )
+                )
         if before is None:
             if start not in (None, 0):
                 problems.append(

@@ -75,6 +75,8 @@ class Level:
     id: str
     from_score: int
     reassess_after_days: int
+    # What the level asks of staff, as the SOPs put it (optional; the guidelines print it).
+    asks: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -208,13 +210,14 @@ def _levels(reader: _Reader, raw: Any) -> tuple[Level, ...]:
     levels: list[Level] = []
     for index, value in enumerate(reader.array(raw, "$.levels")):
         place = f"$.levels[{index}]"
-        entry = reader.obj(value, place, ("id", "from_score", "reassess_after_days"))
+        entry = reader.obj(value, place, ("id", "from_score", "reassess_after_days"), ("asks",))
         if entry["id"] not in KNOWN_LEVELS:
             raise reader.fail(f"{place}.id", f"must be one of {', '.join(KNOWN_LEVELS)}")
         level = Level(
             entry["id"],
             reader.whole(entry["from_score"], f"{place}.from_score"),
             reader.whole(entry["reassess_after_days"], f"{place}.reassess_after_days", 1, 365),
+            reader.texts(entry["asks"], f"{place}.asks") if "asks" in entry else None,
         )
         if levels:
             before = levels[-1]

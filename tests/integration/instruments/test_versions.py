@@ -219,3 +219,30 @@ def test_changing_the_shape_keeps_what_was_typed(client, people) -> None:
     assert (
         "Domain “domain10”: the title has no text in:" in client.get(added.headers["location"]).text
     )
+
+
+def test_what_a_level_asks_of_staff_is_written_by_the_working_group(client, people) -> None:
+    log_in(client, "arta")
+    post(client, "/instruments/draft")
+    fields = form_of(
+        client.get("/instruments/draft?part=scoring").text, "/instruments/draft/parts/scoring"
+    )
+    fields["level-2-asks-en"] = "Call the duty supervisor before the end of the shift."
+    page = client.post("/instruments/draft/parts/scoring", data=fields)
+    assert "Level High: what it asks of staff has no text in: Română, Русский" in page.text
+    for code, words in (
+        ("ro", "Sunați supervizorul de serviciu."),
+        ("ru", "Позвоните дежурному супервизору."),
+        ("sq", "Telefononi mbikëqyrësin kujdestar para mbarimit të turnit."),
+        ("sr", "Позовите дежурног супервизора."),
+    ):
+        fields[f"level-2-asks-{code}"] = words
+    page = client.post("/instruments/draft/parts/scoring", data=fields)
+    assert 'id="draft-ready"' in page.text
+    assert post(client, "/instruments/draft/publish").status_code == 303
+    client.cookies.clear()
+    log_in(client, "drita")
+    guide = client.get("/instruments/2/guide").text
+    assert "Telefononi mbikëqyrësin kujdestar para mbarimit të turnit." in guide
+    # A level the group left without words gets the app's own.
+    assert "Vazhdoni mbështetjen e dakorduar" in guide
