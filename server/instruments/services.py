@@ -330,7 +330,17 @@ def _apply_domain_form(draft: Draft, domain: dict, form: dict[str, str]) -> None
     shared = draft.raw.get("answer_labels") or {}
     if "title-en" in form:
         domain["title"] = _texts(form, "title")
-    for i, item in enumerate(domain.get("items") or []):
+    items = domain.get("items") or []
+    # The form names questions by place; if someone else added or removed one meanwhile,
+    # the places no longer match and saving would write texts onto the wrong questions.
+    sent: list[str] = []
+    while f"item-{len(sent)}-was" in form:
+        sent.append(form[f"item-{len(sent)}-was"])
+    if sent and sent != [item.get("id") for item in items]:
+        raise InstrumentStepError(
+            409, _("Someone else changed this domain meanwhile: reload it and edit again.")
+        )
+    for i, item in enumerate(items):
         key = f"item-{i}"
         if f"{key}-id" not in form:
             continue

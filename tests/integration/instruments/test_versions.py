@@ -246,3 +246,24 @@ def test_what_a_level_asks_of_staff_is_written_by_the_working_group(client, peop
     assert "Telefononi mbikëqyrësin kujdestar para mbarimit të turnit." in guide
     # A level the group left without words gets the app's own.
     assert "Vazhdoni mbështetjen e dakorduar" in guide
+
+
+def test_a_form_older_than_the_domain_is_refused_not_misapplied(client, people) -> None:
+    log_in(client, "arta")
+    post(client, "/instruments/draft")
+    stale = form_of(
+        client.get("/instruments/draft?part=retrafficking").text,
+        "/instruments/draft/parts/retrafficking",
+    )
+    # Someone else removes the first question of the domain.
+    fresh = dict(stale, change="remove_item:0")
+    assert client.post("/instruments/draft/parts/retrafficking", data=fresh).status_code == 200
+    # The stale form's "question 1" texts would now land on retrafficking.absconding.
+    stale["item-0-text-en"] = "Changed on a stale page."
+    refused = client.post("/instruments/draft/parts/retrafficking", data=stale)
+    assert refused.status_code == 409
+    assert "Someone else changed this domain meanwhile" in refused.text
+    draft = client.get("/instruments/draft/export").json()
+    domain = next(d for d in draft["domains"] if d["id"] == "retrafficking")
+    assert [item["id"] for item in domain["items"]] == ["retrafficking.absconding"]
+    assert domain["items"][0]["text"]["en"] != "Changed on a stale page."
