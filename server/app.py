@@ -33,6 +33,8 @@ from server.devices.routes import router as devices_router
 from server.entries.routes import router as entries_router
 from server.home.routes import router as home_router
 from server.indicators.routes import router as indicators_router
+from server.instruments.middleware import PublishedInstruments
+from server.instruments.routes import router as instruments_router
 from server.notifications.routes import count_unread_notifications
 from server.notifications.routes import router as notifications_router
 from server.operations.openapi import openapi_config
@@ -99,6 +101,7 @@ def create_app(pooled: bool = False) -> Litestar:
             cases_router,
             audit_router,
             risk_router,
+            instruments_router,
             deadlines_router,
             push_router,
             reports_router,
@@ -109,6 +112,7 @@ def create_app(pooled: bool = False) -> Litestar:
             RequestLogMiddleware(),
             SessionMiddleware(),
             AccessDeniedAudit(),
+            PublishedInstruments(),
             CSRFMiddleware(),
         ],
         template_config=TemplateConfig(instance=template_engine),

@@ -32,6 +32,15 @@ ACTIONS = (
     "view_report",
     "export_report",
     "export_indicators",
+    "instrument_draft_started",
+    "instrument_draft_edited",
+    "instrument_draft_discarded",
+    "instrument_consultation_opened",
+    "instrument_consultation_closed",
+    "instrument_comment_added",
+    "instrument_comment_decided",
+    "instrument_published",
+    "export_instrument_report",
 )
 
 
@@ -131,6 +140,15 @@ ACTION_LABELS: dict[str, LazyString] = {
     "user_enabled": lazy_gettext("Enabled a user"),
     "password_changed": lazy_gettext("Changed their password"),
     "password_change_failed": lazy_gettext("Gave a wrong password to change it"),
+    "instrument_draft_started": lazy_gettext("Started a draft of the risk instrument"),
+    "instrument_draft_edited": lazy_gettext("Edited the draft of the risk instrument"),
+    "instrument_draft_discarded": lazy_gettext("Discarded the draft of the risk instrument"),
+    "instrument_consultation_opened": lazy_gettext("Opened the draft for comments"),
+    "instrument_consultation_closed": lazy_gettext("Closed the draft for comments"),
+    "instrument_comment_added": lazy_gettext("Commented on the draft of the risk instrument"),
+    "instrument_comment_decided": lazy_gettext("Decided on a comment about the draft"),
+    "instrument_published": lazy_gettext("Published a version of the risk instrument"),
+    "export_instrument_report": lazy_gettext("Downloaded the practice report"),
 }
 
 OBJECT_TYPE_LABELS: dict[str, LazyString] = {
@@ -143,6 +161,7 @@ OBJECT_TYPE_LABELS: dict[str, LazyString] = {
     "session": lazy_gettext("Session"),
     "path": lazy_gettext("Page"),
     "indicators": lazy_gettext("Indicators"),
+    "instrument": lazy_gettext("Risk instrument version"),
 }
 
 

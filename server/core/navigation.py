@@ -28,6 +28,7 @@ NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
         (lazy_gettext("New entry"), "/capture"),
         (lazy_gettext("Residents"), "/cases"),
         (lazy_gettext("Risk board"), "/risk/board"),
+        (lazy_gettext("Risk instrument"), "/instruments"),
         (lazy_gettext("Upcoming"), "/upcoming"),
         (lazy_gettext("Outbox"), "/outbox"),
         (lazy_gettext("Returned to me"), "/returned"),
@@ -38,6 +39,7 @@ NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
         (lazy_gettext("Cases"), "/cases"),
         (lazy_gettext("Upcoming"), "/upcoming"),
         (lazy_gettext("Risk board"), "/risk/board"),
+        (lazy_gettext("Risk instrument"), "/instruments"),
         (lazy_gettext("Team reports"), "/reports"),
         (lazy_gettext("Indicators"), "/indicators"),
         (lazy_gettext("Audit log"), "/audit"),
@@ -47,6 +49,7 @@ NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
         (lazy_gettext("Audit log"), "/audit"),
         (lazy_gettext("Indicators"), "/indicators"),
         (lazy_gettext("Report schedule"), "/report-schedule"),
+        (lazy_gettext("Risk instrument"), "/instruments"),
     ],
 }
 

@@ -75,6 +75,8 @@ class Level:
     id: str
     from_score: int
     reassess_after_days: int
+    # What the level asks of staff, as the SOPs put it (optional; the guidelines print it).
+    asks: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -208,13 +210,14 @@ def _levels(reader: _Reader, raw: Any) -> tuple[Level, ...]:
     levels: list[Level] = []
     for index, value in enumerate(reader.array(raw, "$.levels")):
         place = f"$.levels[{index}]"
-        entry = reader.obj(value, place, ("id", "from_score", "reassess_after_days"))
+        entry = reader.obj(value, place, ("id", "from_score", "reassess_after_days"), ("asks",))
         if entry["id"] not in KNOWN_LEVELS:
             raise reader.fail(f"{place}.id", f"must be one of {', '.join(KNOWN_LEVELS)}")
         level = Level(
             entry["id"],
             reader.whole(entry["from_score"], f"{place}.from_score"),
             reader.whole(entry["reassess_after_days"], f"{place}.reassess_after_days", 1, 365),
+            reader.texts(entry["asks"], f"{place}.asks") if "asks" in entry else None,
         )
         if levels:
             before = levels[-1]
@@ -389,8 +392,21 @@ class InstrumentLibrary:
 
     def __init__(self, instruments: list[Instrument] | None = None) -> None:
         self._versions: dict[str, Instrument] = {}
+        # Versions published in the app (server.instruments), as last read from the database.
+        self._published: set[str] = set()
         for instrument in instruments or []:
             self.add(instrument)
+
+    def replace_published(self, instruments: list[Instrument]) -> None:
+        """The versions published in the app are exactly these from now on (a file's own
+        version is never replaced: a shipped version and its imported copy are the same)."""
+        for version in self._published:
+            self._versions.pop(version, None)
+        self._published = set()
+        for instrument in instruments:
+            if instrument.version not in self._versions:
+                self._versions[instrument.version] = instrument
+                self._published.add(instrument.version)
 
     def add(self, instrument: Instrument) -> None:
         if instrument.version in self._versions:
