@@ -90,9 +90,27 @@ def assert_navigation_reachable(page: Page, shots: Path, name: str) -> int:
             expect(link).to_be_visible()
             assert in_view(page, link), f"{name}: {link.inner_text()} is off screen in More"
         page.screenshot(path=str(shots / f"{name}-more.png"))
-        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")  # closes it, and the focus stays on "More"
         expect(hidden.first).to_be_hidden()
+        assert page.evaluate("document.activeElement.matches('.mainnav-more summary')")
     return count
+
+
+def assert_desktop_strip(page: Page, shots: Path, name: str) -> None:
+    """On a desktop the same navigation is a strip under the top bar; "More" opens below."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    try:
+        navigation = page.locator("nav.mainnav")
+        assert navigation.bounding_box()["y"] < 120
+        page.locator(".mainnav-more summary").click()
+        menu = page.locator(".mainnav-more details > ul")
+        expect(menu).to_be_visible()
+        assert menu.bounding_box()["y"] >= navigation.bounding_box()["y"]
+        page.screenshot(path=str(shots / f"{name}-desktop.png"))
+        page.mouse.click(640, 500)  # a tap elsewhere closes it
+        expect(menu).to_be_hidden()
+    finally:
+        page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
 
 
 def visit(page: Page, shots: Path, language: str, role: str, paths: list[str]) -> None:
@@ -147,6 +165,8 @@ def test_pages_fit_a_phone_in_every_language(
             switch_language(page, language)
             assert page.viewport_size == {"width": WIDTH, "height": HEIGHT}
             assert assert_navigation_reachable(page, shots, f"{language}-{role}-nav") == pages
+            if language == "en":
+                assert_desktop_strip(page, shots, f"{language}-{role}")
             visit(page, shots, language, role, paths)
         finally:
             context.close()

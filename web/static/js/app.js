@@ -44,6 +44,20 @@
     }
   });
 
+  // The navigation's "More" (a <details>, which works without this): Escape closes it and
+  // gives the focus back to it, and a tap elsewhere on the page closes it, as a menu does.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector(".mainnav-more details[open]");
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
+  document.addEventListener("click", function (event) {
+    var open = document.querySelector(".mainnav-more details[open]");
+    if (open && !open.contains(event.target)) open.open = false;
+  });
+
   // "Select all" for lists of ticks (the approvals queue): shown only where scripts run.
   function showSelectAll() {
     document.querySelectorAll("[data-select-all]").forEach(function (box) {
