@@ -20,6 +20,7 @@ from server.entries.definitions import ENTRY_TYPES, all_schemas
 from server.entries.presentation import has_identity, present_fields
 from server.entries.services import ENVELOPE_COLUMNS, open_entry
 from server.entries.tables import Entry
+from server.providers.services import providers_of
 from server.risk.presentation import form_context as risk_form_context
 
 
@@ -35,7 +36,9 @@ async def case_choices(request: Request) -> list[dict]:
     user = request.scope["user"]
     query = visible_cases(
         user,
-        Case.select(Case.id, Case.code, Case.region, Case.age_band).where(Case.status == "open"),
+        Case.select(Case.id, Case.code, Case.region, Case.age_band, Case.consent_sharing).where(
+            Case.status == "open"
+        ),
     )
     if query is None:
         return []
@@ -83,6 +86,10 @@ async def capture_form(request: Request, type_key: FromPath[str]) -> Template:
             # The open hearings an accompaniment may record or an update may move or cancel.
             "hearings": await offered_hearings(request.scope["user"])
             if any(f.kind == "hearing" for f in entry_type.fields)
+            else [],
+            # A referral picks its provider from the directory of the team's country.
+            "providers": await providers_of(user.country)
+            if any(f.kind == "provider" for f in entry_type.fields)
             else [],
             # The risk assessment's questions come from the instrument file, in this language.
             "risk": risk_form_context() if type_key == "risk_assessment" else None,
