@@ -3,6 +3,9 @@ searched by everyone who refers people (offline too: the directory page is an of
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -151,6 +154,23 @@ async def provider_activate(request: Request, provider_id: FromPath[str]) -> Red
     return Redirect("/providers", status_code=303)
 
 
+@get(
+    "/providers/attention", name="provider_attention", guards=[role_in("supervisor", "coordinator")]
+)
+async def provider_attention(request: Request) -> Template:
+    """Providers that decline the team's referrals or never answer them: for the supervisor
+    to take up, and for a coordinator to record as a systemic problem (the entry starts
+    prefilled from the figures)."""
+    user = request.scope["user"]
+    today = datetime.now(ZoneInfo(user.time_zone or "UTC")).date()
+    providers = await services.providers_needing_attention(user.team_id, user.country, today)
+    return render(
+        request,
+        "providers/attention.html",
+        {"providers": providers, "can_record": user.role == "coordinator"},
+    )
+
+
 @get("/providers.csv", name="provider_export", guards=[managing])
 async def provider_export(request: Request) -> Response:
     user = request.scope["user"]
@@ -190,6 +210,7 @@ router = Router(
     route_handlers=[
         provider_directory,
         provider_list,
+        provider_attention,
         provider_new,
         provider_create,
         provider_export,

@@ -12,7 +12,7 @@ import io
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from server.core.forms import printable_text
@@ -389,3 +389,76 @@ async def check_referral(
         raise ReferralError(
             "unknown_provider", "fields.provider_id: no provider of the directory has this id."
         )
+
+
+# --- Providers that decline or never answer ------------------------------------------------
+
+# A referral still "sent" this long after it was made, or after its follow-up date, has had
+# no answer from the provider.
+UNANSWERED_AFTER = timedelta(days=30)
+
+
+async def providers_needing_attention(team_id: int | None, country: str, today: date) -> list[dict]:
+    """The directory's providers to whom the team's referrals (the latest approved version
+    of each, as reports count them) were declined or went unanswered, worst first."""
+    from server.approvals.counting import counted_entries
+    from server.entries.tables import Entry, details_of
+
+    rows = await counted_entries(Entry.details, Entry.occurred_at, Entry.due_on).where(
+        (Entry.team == team_id) & (Entry.type == "referral")
+    )
+    tally: dict[str, dict[str, int]] = {}
+    for row in rows:
+        details = details_of(row["details"])
+        provider_id = details.get("provider_id")
+        if not provider_id:
+            continue
+        counts = tally.setdefault(provider_id, {"referrals": 0, "declined": 0, "unanswered": 0})
+        counts["referrals"] += 1
+        status = details.get("status")
+        if status == "declined":
+            counts["declined"] += 1
+        elif status == "sent":
+            made = row["occurred_at"].date()
+            overdue = row["due_on"] is not None and row["due_on"] < today
+            if overdue or made + UNANSWERED_AFTER < today:
+                counts["unanswered"] += 1
+    names = {p["id"]: p for p in await providers_of(country, active_only=False)}
+    result = [
+        {"id": key, "organisation": names[key]["organisation"], "place": names[key]["place"]}
+        | counts
+        for key, counts in tally.items()
+        if key in names and (counts["declined"] or counts["unanswered"])
+    ]
+    return sorted(result, key=lambda p: (-(p["declined"] + p["unanswered"]), p["organisation"]))
+
+
+def problem_prefill(provider: dict, counts: dict | None, now: datetime) -> dict:
+    """A systemic-problem entry started from a provider that declines or does not answer:
+    what the coordinator would otherwise retype (the capture form's prefill)."""
+    counts = counts or {"referrals": 0, "declined": 0, "unanswered": 0}
+    description = _(
+        "%(organisation)s (%(place)s): %(declined)s of %(referrals)s referrals declined, "
+        "%(unanswered)s without an answer.",
+        organisation=provider["organisation"],
+        place=provider["place"],
+        declined=counts["declined"],
+        referrals=counts["referrals"],
+        unanswered=counts["unanswered"],
+    )
+    return {
+        "occurred_at": now.isoformat(),
+        "fields": {"kind": "institutional", "description": description},
+        "identity_withheld": False,
+    }
+
+
+async def started_problem(user: Any, provider_id: str) -> dict | None:
+    """The prefill of a systemic problem about one provider of the user's team's directory."""
+    provider = await provider_of(user.country, provider_id)
+    if provider is None:
+        return None
+    today = datetime.now(UTC).date()
+    needing = await providers_needing_attention(user.team_id, user.country, today)
+    counts = next((item for item in needing if item["id"] == provider["id"]), None)
+    return problem_prefill(provider, counts, datetime.now(UTC).replace(microsecond=0))

@@ -109,9 +109,7 @@ def test_the_directory_searches_by_service_place_and_language_and_is_kept_offlin
         "mun. Bălți",
     ]
     # The offline copy carries the whole directory, unfiltered, for the page's own search.
-    copy = client.get(
-        "/providers/directory?service=legal", headers={OFFLINE_COPY_HEADER: "1"}
-    )
+    copy = client.get("/providers/directory?service=legal", headers={OFFLINE_COPY_HEADER: "1"})
     assert copy.headers.get(OFFLINE_COPY_HEADER) == "1"
     assert sorted(shown_places(copy.text)) == ["Soroca", "mun. Bălți"]
 
