@@ -101,8 +101,8 @@ async def provider_new(request: Request) -> Template:
 async def _read_form(request: Request) -> dict:
     form = await request.form()
     raw = await form_fields(request)
-    raw["services"] = [v for v in form.getall("services") if isinstance(v, str)]
-    raw["languages"] = [v for v in form.getall("languages") if isinstance(v, str)]
+    raw["services"] = [v for v in form.getall("services", []) if isinstance(v, str)]
+    raw["languages"] = [v for v in form.getall("languages", []) if isinstance(v, str)]
     raw["without_documents"] = raw.get("without_documents") == "1"
     raw["active"] = True
     return raw

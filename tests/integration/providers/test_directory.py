@@ -51,9 +51,14 @@ def test_a_supervisor_adds_edits_and_deactivates_a_provider(client):
     assert client.post(f"/providers/{provider['id']}", data=edited).status_code == 200
     assert run(providers_of("MD"))[0]["organisation"] == "Centrul Medical Raional Orhei"
 
+    # Languages are optional: a form with none ticked sends no `languages` at all.
+    bare = {"_csrf_token": token, "organisation": "Avocat", "services": "legal", "place": "Orhei"}
+    assert client.post("/providers", data=bare, follow_redirects=False).status_code == 303
+    assert len(run(providers_of("MD"))) == 2
+
     client.post(f"/providers/{provider['id']}/active", data={"_csrf_token": token, "active": "0"})
-    assert run(providers_of("MD")) == []
-    assert len(run(providers_of("MD", active_only=False))) == 1
+    assert [p["organisation"] for p in run(providers_of("MD"))] == ["Avocat"]
+    assert len(run(providers_of("MD", active_only=False))) == 2
 
 
 def test_coordinators_cannot_manage_the_directory(client):
