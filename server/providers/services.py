@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from server.core.forms import printable_text
 from server.core.i18n import babel_locale
@@ -347,23 +348,6 @@ def matches(
     )
 
 
-def offline_directory(providers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What the phone keeps: the directory as the page shows it, nothing about anyone assisted."""
-    keys = (
-        "id",
-        "organisation",
-        "services",
-        "place",
-        "address",
-        "phone",
-        "hours",
-        "languages",
-        "without_documents",
-        "notes",
-    )
-    return [{key: provider[key] for key in keys} for provider in providers]
-
-
 # --- Referrals -----------------------------------------------------------------------------
 
 
@@ -458,7 +442,8 @@ async def started_problem(user: Any, provider_id: str) -> dict | None:
     provider = await provider_of(user.country, provider_id)
     if provider is None:
         return None
-    today = datetime.now(UTC).date()
+    # "Today" as on the attention page the coordinator came from: in their time zone.
+    today = datetime.now(ZoneInfo(user.time_zone or "UTC")).date()
     needing = await providers_needing_attention(user.team_id, user.country, today)
     counts = next((item for item in needing if item["id"] == provider["id"]), None)
     return problem_prefill(provider, counts, datetime.now(UTC).replace(microsecond=0))
