@@ -20,7 +20,7 @@ from server.entries.definitions import ENTRY_TYPES, all_schemas
 from server.entries.presentation import has_identity, present_fields
 from server.entries.services import ENVELOPE_COLUMNS, open_entry
 from server.entries.tables import Entry
-from server.providers.services import providers_of
+from server.providers.services import providers_of, referral_update_prefill
 from server.providers.services import started_problem as provider_problem_prefill
 from server.risk.presentation import form_context as risk_form_context
 
@@ -65,6 +65,9 @@ async def capture_form(request: Request, type_key: FromPath[str]) -> Template:
     revises = request.query_params.get("revises", "")
     show_identity = request.query_params.get("identity") == "1"
     prefill = await correction_prefill(user, revises, type_key, show_identity=show_identity)
+    if prefill is None and type_key == "referral" and revises:
+        # A new status of a referral: a later version of it (server.providers).
+        prefill = await referral_update_prefill(user, revises)
     if prefill is None and type_key == "systemic_problem" and request.query_params.get("provider"):
         # Started from a provider that declines or does not answer (server.providers).
         prefill = await provider_problem_prefill(user, request.query_params["provider"])

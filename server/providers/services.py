@@ -447,3 +447,32 @@ async def started_problem(user: Any, provider_id: str) -> dict | None:
     needing = await providers_needing_attention(user.team_id, user.country, today)
     counts = next((item for item in needing if item["id"] == provider["id"]), None)
     return problem_prefill(provider, counts, datetime.now(UTC).replace(microsecond=0))
+
+
+async def referral_update_prefill(user: Any, entry_id: str) -> dict | None:
+    """A referral's status moves by a new version of it (the follow-up rule): the form
+    starts from the latest version of the coordinator's own referral, with today as the
+    date of the new status. The referral keeps its own time, so it stays in its month's
+    report with the outcome known since. None for anything else."""
+    from server.entries.services import ENVELOPE_COLUMNS, open_entry
+    from server.entries.tables import Entry
+
+    try:
+        key = uuid.UUID(entry_id)
+    except ValueError:
+        return None
+    row = (
+        await Entry.select(*ENVELOPE_COLUMNS, Entry.root, Entry.case.code)
+        .where((Entry.id == key) & (Entry.author == user.id) & (Entry.type == "referral"))
+        .first()
+    )
+    if row is None or await Entry.exists().where(Entry.revises == key):
+        return None  # not the user's referral, or not its latest version
+    plaintext = open_entry(row)
+    today = datetime.now(ZoneInfo(user.time_zone or "UTC")).date()
+    return {
+        "case": row["case.code"] or plaintext.get("case"),
+        "occurred_at": plaintext.get("occurred_at"),
+        "fields": {**plaintext.get("fields", {}), "status_on": today.isoformat()},
+        "identity_withheld": False,
+    }

@@ -3,6 +3,7 @@ person's consent to sharing."""
 
 from __future__ import annotations
 
+import html
 import json
 
 from server.entries.tables import Entry
@@ -66,3 +67,27 @@ def test_the_referral_form_offers_the_directory_and_knows_each_cases_consent(cli
     assert "Centrul Psihologic Soroca" in page and 'data-services="psychological"' in page
     assert f'value="{code}"' in page and 'data-consent-sharing="refused"' in page
     assert run(providers_of("MD"))
+
+
+def test_a_referrals_status_moves_by_a_new_version_started_from_its_page(client):
+    from tests.support.approvals import build_team, decided
+    from tests.support.reports import log
+
+    team = build_team()
+    ana, sofia, code = team.users["ana"], team.users["sofia"], team.north_code
+    sent = log(ana, "referral", code, status="sent")
+    decided(sofia, sent, "approved")
+    log_in(client, "ana")
+    assert f"/capture/referral?revises={sent}" in client.get(f"/entries/{sent}").text
+    form = client.get(f"/capture/referral?revises={sent}").text
+    assert "You are recording a new status of this referral" in form
+    prefill = json.loads(html.unescape(form.split("data-prefill='")[1].split("'")[0]))
+    assert prefill["case"] == code and prefill["fields"]["status"] == "sent"
+    assert prefill["fields"]["status_on"]  # today, for the new status
+    assert prefill["occurred_at"].startswith("2025-07-03")  # the referral keeps its month
+
+    received = log(ana, "referral", code, revises=sent, status="received", status_on="2025-07-20")
+    # Only the latest version offers a new status, and only to its author.
+    assert "referral-status" not in client.get(f"/entries/{sent}").text
+    assert "referral-status" in client.get(f"/entries/{received}").text
+    assert 'id="capture-prefill"' not in client.get(f"/capture/referral?revises={sent}").text
