@@ -40,6 +40,7 @@ from server.notifications.routes import router as notifications_router
 from server.operations.openapi import openapi_config
 from server.operations.routes import router as operations_router
 from server.outbox.routes import router as outbox_router
+from server.providers.routes import router as providers_router
 from server.push.routes import router as push_router
 from server.push.vapid import ensure_key as vapid_key
 from server.pwa.routes import router as pwa_router
@@ -106,6 +107,7 @@ def create_app(pooled: bool = False) -> Litestar:
             push_router,
             reports_router,
             indicators_router,
+            providers_router,
             static_router,
         ],
         middleware=[

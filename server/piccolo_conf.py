@@ -43,5 +43,6 @@ APP_REGISTRY = AppRegistry(
         "server.push.piccolo_app",
         "server.deadlines.piccolo_app",
         "server.instruments.piccolo_app",
+        "server.providers.piccolo_app",
     ]
 )

@@ -22,6 +22,7 @@ NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
         (lazy_gettext("Outbox"), "/outbox"),
         (lazy_gettext("Returned to me"), "/returned"),
         (lazy_gettext("My reports"), "/reports"),
+        (lazy_gettext("Service providers"), "/providers/directory"),
     ],
     "shelter": [
         (lazy_gettext("Home"), "/"),
@@ -32,6 +33,7 @@ NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
         (lazy_gettext("Upcoming"), "/upcoming"),
         (lazy_gettext("Outbox"), "/outbox"),
         (lazy_gettext("Returned to me"), "/returned"),
+        (lazy_gettext("Service providers"), "/providers/directory"),
     ],
     "supervisor": [
         (lazy_gettext("Home"), "/"),
@@ -42,6 +44,7 @@ NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
         (lazy_gettext("Risk instrument"), "/instruments"),
         (lazy_gettext("Team reports"), "/reports"),
         (lazy_gettext("Indicators"), "/indicators"),
+        (lazy_gettext("Service providers"), "/providers"),
         (lazy_gettext("Audit log"), "/audit"),
     ],
     "admin": [
@@ -50,6 +53,7 @@ NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
         (lazy_gettext("Indicators"), "/indicators"),
         (lazy_gettext("Report schedule"), "/report-schedule"),
         (lazy_gettext("Risk instrument"), "/instruments"),
+        (lazy_gettext("Service providers"), "/providers"),
     ],
 }
 

@@ -224,6 +224,17 @@ SERVICE_TYPE = ChoiceList(
     ),
 )
 
+TRIP_MEANS = ChoiceList(
+    "trip_means",
+    (
+        ("public_transport", _l("Bus or train")),
+        ("own_car", _l("Own car")),
+        ("service_car", _l("Service car")),
+        ("taxi", _l("Taxi")),
+        ("other", _l("Other")),
+    ),
+)
+
 REFERRAL_STATUS = ChoiceList(
     "referral_status",
     (

@@ -18,7 +18,7 @@ from server.core.i18n import LazyString
 from server.core.i18n import lazy_gettext as _l
 from server.core.rejection import Rejection
 from server.entries import categories as c
-from server.regions.lists import region_names
+from server.regions.lists import places, region_names
 
 CASE_CODE = r"(MD|XK)-[0-9]{4}-[0-9]{4,}"
 UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
@@ -33,7 +33,9 @@ class Field:
     key: str
     label: LazyString
     # text, textarea, integer, date, datetime, choice, choices, boolean, region, cases,
-    # answers, version, safety_plan, hearing (the id of the entry that scheduled a hearing)
+    # answers, version, safety_plan, hearing (the id of the entry that scheduled a hearing),
+    # provider (the id of a provider of the directory, server.providers), place (a rayon or
+    # municipality)
     kind: str
     required: bool = False
     choices: c.ChoiceList | None = None
@@ -54,6 +56,8 @@ class Field:
     def options(self, country: str = "MD") -> list[tuple[str, str]]:
         if self.kind == "region":
             return [(name, name) for name in region_names(country)]
+        if self.kind == "place":
+            return [(name, name) for name in places(country)]
         if self.choices is None:
             return []
         return [(code, str(label)) for code, label in self.choices.options]
@@ -172,6 +176,24 @@ CASE_INTAKE = EntryType(
     ),
 )
 
+# A trip made for the work (server.providers.travel): sealed, optional, on the entry types that
+# take a coordinator on the road. Trips outside the capital are reimbursed by the programme and
+# listed in the monthly travel summary.
+TRIP = (
+    Field(
+        "trip_from",
+        _l("Trip: from"),
+        "place",
+        hint=_l("Only if you travelled for this; the trip goes into your monthly travel summary."),
+    ),
+    Field("trip_to", _l("Trip: to"), "place"),
+    Field("trip_on", _l("Trip: date"), "date"),
+    Field("trip_means", _l("Trip: means of transport"), "choice", False, c.TRIP_MEANS),
+    Field("trip_km", _l("Trip: distance (km)"), "integer", maximum=5000),
+    Field("trip_cost", _l("Trip: cost (lei)"), "integer", maximum=100_000),
+    Field("trip_receipt", _l("Trip: receipt number"), "text", max_length=60),
+)
+
 # Something that calls for a risk reassessment at once (see server/risk): on a visit it is
 # optional, and the quick `risk_trigger` entry records one on its own.
 TRIGGER_ON_VISIT = Field(
@@ -194,6 +216,7 @@ VISIT = EntryType(
         Field("purpose", _l("Purpose"), "textarea", True, max_length=2000),
         Field("outcome", _l("Outcome"), "textarea", max_length=2000),
         TRIGGER_ON_VISIT,
+        *TRIP,
         NOTES,
     ),
 )
@@ -240,6 +263,7 @@ ACCOMPANIMENT = EntryType(
             clear=True,
             hint=_l("You will be reminded the evening before and two hours before."),
         ),
+        *TRIP,
         NOTES,
     ),
 )
@@ -286,8 +310,21 @@ REFERRAL = EntryType(
     "required",
     (
         Field("service_type", _l("Service"), "choice", True, c.SERVICE_TYPE, clear=True),
+        # The provider from the directory (its id; clear, it names an organisation, never a
+        # person), or null for one outside it: `provider` names it either way. Phones older
+        # than the directory leave the key out.
+        Field(
+            "provider_id",
+            _l("Provider from the directory"),
+            "provider",
+            clear=True,
+            hint=_l("Choose “Other” for a provider that is not in the directory."),
+        ),
         Field("provider", _l("Provider"), "text", True, max_length=200),
+        # The status moves by a corrected version of the same referral (sent → accepted →
+        # received or declined): the follow-up ends with the version that gives the outcome.
         Field("status", _l("Status"), "choice", True, c.REFERRAL_STATUS, clear=True),
+        Field("status_on", _l("Status since"), "date", clear=True),
         Field(
             "identity_shared",
             _l("Identity shared with the provider"),
@@ -376,6 +413,7 @@ TRAINING = EntryType(
             clear=True,
             maximum=10_000,
         ),
+        *TRIP,
         NOTES,
     ),
     # Moldova's VPCs train social-assistance staff; Kosovo's shelter does not.
@@ -392,6 +430,7 @@ SUPERVISION = EntryType(
         Field("region", _l("Region"), "region", True, clear=True),
         Field("participants", _l("Participants"), "integer", True, clear=True, maximum=1000),
         Field("topic", _l("Topic"), "text", True, max_length=200),
+        *TRIP,
         NOTES,
     ),
     countries=("MD",),
@@ -460,6 +499,10 @@ def field_schema(item: Field) -> dict[str, Any]:
         schema = {"enum": item.choices.codes}
     elif item.kind == "region":
         schema = {"enum": _all_regions()}
+    elif item.kind == "place":
+        schema = {"enum": places("MD") + places("XK")}
+    elif item.kind == "provider":
+        schema = {"type": "string", "pattern": f"^{UUID4}$"}
     elif item.kind == "choices":
         schema = {
             "type": "array",

@@ -20,6 +20,8 @@ from server.entries.definitions import ENTRY_TYPES, all_schemas
 from server.entries.presentation import has_identity, present_fields
 from server.entries.services import ENVELOPE_COLUMNS, open_entry
 from server.entries.tables import Entry
+from server.providers.services import providers_of, referral_update_prefill
+from server.providers.services import started_problem as provider_problem_prefill
 from server.risk.presentation import form_context as risk_form_context
 
 
@@ -35,7 +37,9 @@ async def case_choices(request: Request) -> list[dict]:
     user = request.scope["user"]
     query = visible_cases(
         user,
-        Case.select(Case.id, Case.code, Case.region, Case.age_band).where(Case.status == "open"),
+        Case.select(Case.id, Case.code, Case.region, Case.age_band, Case.consent_sharing).where(
+            Case.status == "open"
+        ),
     )
     if query is None:
         return []
@@ -61,6 +65,12 @@ async def capture_form(request: Request, type_key: FromPath[str]) -> Template:
     revises = request.query_params.get("revises", "")
     show_identity = request.query_params.get("identity") == "1"
     prefill = await correction_prefill(user, revises, type_key, show_identity=show_identity)
+    if prefill is None and type_key == "referral" and revises:
+        # A new status of a referral: a later version of it (server.providers).
+        prefill = await referral_update_prefill(user, revises)
+    if prefill is None and type_key == "systemic_problem" and request.query_params.get("provider"):
+        # Started from a provider that declines or does not answer (server.providers).
+        prefill = await provider_problem_prefill(user, request.query_params["provider"])
     if prefill and show_identity and has_identity(entry_type):
         await record("view_identity", user, "entry", revises)
     needs_cases = entry_type.case == "required" or any(f.kind == "cases" for f in entry_type.fields)
@@ -83,6 +93,10 @@ async def capture_form(request: Request, type_key: FromPath[str]) -> Template:
             # The open hearings an accompaniment may record or an update may move or cancel.
             "hearings": await offered_hearings(request.scope["user"])
             if any(f.kind == "hearing" for f in entry_type.fields)
+            else [],
+            # A referral picks its provider from the directory of the team's country.
+            "providers": await providers_of(user.country)
+            if any(f.kind == "provider" for f in entry_type.fields)
             else [],
             # The risk assessment's questions come from the instrument file, in this language.
             "risk": risk_form_context() if type_key == "risk_assessment" else None,

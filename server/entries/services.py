@@ -79,7 +79,9 @@ async def _check_case(plaintext: dict, author: CurrentUser) -> dict | None:
             raise EntryError("case_exists", "A case with this id exists already.")
         return None
     if entry_type.case == "required":
-        case = await visible_case(author, plaintext["case"], Case.id, Case.region, Case.status)
+        case = await visible_case(
+            author, plaintext["case"], Case.id, Case.region, Case.status, Case.consent_sharing
+        )
         if case is None:
             raise EntryError("unknown_case", "No case of yours has this id or code.")
         return case
@@ -177,6 +179,11 @@ async def store_entry(
     await _check_linked_cases(plaintext, author)
     root = await _check_revision(plaintext, author, case)
     hearing_root = await _check_hearing(plaintext, case)
+    if plaintext["type"] == "referral":
+        # Imported here: the directory builds on entries' categories.
+        from server.providers.services import check_referral
+
+        await check_referral(plaintext, case, author.country)
     clear = _clear_columns(plaintext, case, hearing_root)
 
     for _attempt in range(5):

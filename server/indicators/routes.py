@@ -30,6 +30,7 @@ from server.indicators.services import (
     htcds_code,
 )
 from server.indicators.suppression import HIDDEN, SMALL
+from server.providers.services import names_of_providers
 from server.regions.lists import region_names
 from server.regions.lists import time_zone as country_time_zone
 
@@ -135,7 +136,7 @@ async def indicators_page(request: Request) -> Template:
         ),
         "period_start": filters.start,
         "left_out": figures["left_out"],
-        "groups": _groups(figures),
+        "groups": await _groups(figures),
         "raw": choices["raw"],
         "teams": choices["teams"],
         "regions": choices["regions"],
@@ -146,7 +147,14 @@ async def indicators_page(request: Request) -> Template:
     return render(request, "indicators/page.html", context, headers=NO_STORE)
 
 
-def _groups(figures: dict) -> list[dict]:
+async def provider_choices(referrals: dict) -> c.ChoiceList:
+    """The providers counted, by organisation name, for the chart's labels."""
+    names = await names_of_providers(list(referrals["provider"]))
+    options = [(key, names.get(key, key)) for key in referrals["provider"] if key]
+    return c.ChoiceList("provider", (*options, ("", _("Other (not in the directory)"))))
+
+
+async def _groups(figures: dict) -> list[dict]:
     titles = {
         "sex": _("By sex"),
         "age_band": _("By age"),
@@ -188,7 +196,19 @@ def _groups(figures: dict) -> list[dict]:
                     "title": _("Referrals by service"),
                     "rows": bar_rows(referrals["service_type"], c.SERVICE_TYPE),
                     "empty": not any(value != 0 for value in referrals["service_type"].values()),
-                }
+                },
+                {
+                    "id": "referrals-status",
+                    "title": _("Referrals by outcome"),
+                    "rows": bar_rows(referrals["status"], c.REFERRAL_STATUS),
+                    "empty": not any(value != 0 for value in referrals["status"].values()),
+                },
+                {
+                    "id": "referrals-provider",
+                    "title": _("Referrals by provider"),
+                    "rows": bar_rows(referrals["provider"], await provider_choices(referrals)),
+                    "empty": not any(value != 0 for value in referrals["provider"].values()),
+                },
             ],
         }
     )
@@ -234,6 +254,12 @@ async def indicators_csv(request: Request) -> Response:
     writer.writerow([*common, "referrals", "", "total", referrals["total"]])
     for code, value in referrals["service_type"].items():
         writer.writerow([*common, "referrals", "serviceType", code, value])
+    for code, value in referrals["status"].items():
+        writer.writerow([*common, "referrals", "referralStatus", code, value])
+    names = await names_of_providers(list(referrals["provider"]))
+    for code, value in referrals["provider"].items():
+        # The organisation's name (not personal data); "other" for those outside the directory.
+        writer.writerow([*common, "referrals", "provider", names.get(code, code or "other"), value])
     filename = f"indicators-{filters.start.isoformat()}-{filters.end.isoformat()}.csv"
     return Response(
         buffer.getvalue(),

@@ -144,6 +144,8 @@ async def compile_counts(filters: IndicatorFilters, zone: str) -> dict:
     new: set[str] = set()
     referrals = dict.fromkeys(c.SERVICE_TYPE.codes, 0)
     left_out: set[str] = set()
+    outcomes = dict.fromkeys(c.REFERRAL_STATUS.codes, 0)
+    providers: dict[str, int] = {}
     for row in rows:
         case = row["case"]
         if case is None:
@@ -169,12 +171,23 @@ async def compile_counts(filters: IndicatorFilters, zone: str) -> dict:
             service = details.get("service_type") or ""
             if service in referrals:
                 referrals[service] += 1
+                status = details.get("status") or ""
+                if status in outcomes:
+                    outcomes[status] += 1
+                # "" gathers referrals to providers named outside the directory.
+                provider = details.get("provider_id") or ""
+                providers[provider] = providers.get(provider, 0) + 1
     assisted = list(people.values())
     new_people = [people[key] for key in new]
     return {
         "persons_assisted": {"total": len(assisted), **_breakdowns(assisted)},
         "new_cases": {"total": len(new_people), **_breakdowns(new_people)},
-        "referrals": {"total": sum(referrals.values()), "service_type": referrals},
+        "referrals": {
+            "total": sum(referrals.values()),
+            "service_type": referrals,
+            "status": outcomes,
+            "provider": providers,
+        },
         "left_out": sorted(left_out),
     }
 
@@ -192,6 +205,8 @@ def published(counts: dict) -> dict:
     result["referrals"] = {
         "total": suppress({"total": referrals["total"]}, additive=False)["total"],
         "service_type": suppress(referrals["service_type"], additive=True),
+        "status": suppress(referrals["status"], additive=True),
+        "provider": suppress(referrals["provider"], additive=True),
     }
     return result
 

@@ -45,14 +45,15 @@ def offline_pages(user: CurrentUser | None) -> list[str]:
 
     Only pages free of personal data: the capture forms (case codes, never names), the home
     page in its offline copy (case codes and dates), the outbox (filled on the phone from
-    sealed envelopes' metadata), the Upcoming page (dates, kinds and case codes). A page
+    sealed envelopes' metadata), the Upcoming page (dates, kinds and case codes), the service
+    provider directory (organisations, never people assisted: server.providers). A page
     fetched for this list is rendered as an offline copy (see
     `server.core.templating.OFFLINE_COPY_HEADER`), which leaves out anything else.
     """
     if user is None or not user.does_field_work:
         return []
     forms = [f"/capture/{entry_type.key}" for entry_type in entry_types_for(user)]
-    return ["/", "/capture", *forms, "/outbox", "/upcoming"]
+    return ["/", "/capture", *forms, "/outbox", "/upcoming", "/providers/directory"]
 
 
 @get("/manifest.webmanifest", name="manifest", media_type="application/manifest+json")

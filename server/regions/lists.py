@@ -29,6 +29,11 @@ def region_names(country: str) -> list[str]:
     return list(regions(country))
 
 
+def places(country: str) -> list[str]:
+    """Every rayon or municipality of the country, in the reference list's order."""
+    return [place for names in regions(country).values() for place in names]
+
+
 def time_zone(country: str) -> str:
     return reference(country).get(
         "time_zone", "Europe/Chisinau" if country == "MD" else "Europe/Belgrade"

@@ -19,6 +19,7 @@ from piccolo.query.methods.select import Select
 from server.approvals.counting import counted_entries
 from server.cases.tables import Case
 from server.entries.tables import Entry, details_of
+from server.providers.services import names_of_providers
 
 MONTH_PATTERN = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])\Z")
 # The report's layout version: stored with the submitted figures.
@@ -97,17 +98,23 @@ async def compile_month(author_id: int, first: date, zone: str) -> dict:
     secondary: Counter = Counter()
     referrals: Counter = Counter()
     referral_services: Counter = Counter()
+    referral_providers: Counter = Counter()
+    referral_outcomes: Counter = Counter()
     training_audience: Counter = Counter()
     participants: Counter = Counter()
     supervision_participants = 0
     risk_levels: Counter = Counter()
     triggers: Counter = Counter()
     problems: list[dict] = []
+    # Entries that may carry a trip (sealed): the travel summary opens them (server/travel).
+    travel_entries: list[str] = []
 
     for row in rows:
         kind = row["type"]
         details = details_of(row["details"])
         by_type[kind] += 1
+        if kind in ("visit", "accompaniment", "training", "supervision"):
+            travel_entries.append(str(row["id"]))
         if row["region"]:
             by_region[row["region"]] += 1
         code = row["case.code"]
@@ -134,6 +141,10 @@ async def compile_month(author_id: int, first: date, zone: str) -> dict:
             status = details.get("status") or ""
             referrals[f"{service}|{status}"] += 1
             referral_services[service] += 1
+            # The latest approved version counts: its status is the outcome known so far.
+            referral_outcomes[status] += 1
+            # A provider of the directory by id; "" for one named outside it (or older phones).
+            referral_providers[details.get("provider_id") or ""] += 1
         elif kind == "training":
             training_audience[details.get("audience") or ""] += 1
             for sex in ("female", "male", "other"):
@@ -175,6 +186,8 @@ async def compile_month(author_id: int, first: date, zone: str) -> dict:
             }
         )
 
+    provider_names = await names_of_providers([key for key in referral_providers if key])
+
     return {
         "version": FIGURES_VERSION,
         "month": first.strftime("%Y-%m"),
@@ -202,6 +215,10 @@ async def compile_month(author_id: int, first: date, zone: str) -> dict:
             "total": by_type["referral"],
             "by_service": _count(referral_services),
             "pairs": _count(referrals),
+            "by_outcome": _count(referral_outcomes),
+            "by_provider": _count(referral_providers),
+            # The organisations' names as they were when compiled (a submitted report keeps them).
+            "provider_names": provider_names,
         },
         "trainings": {
             "sessions": by_type["training"],
@@ -223,4 +240,5 @@ async def compile_month(author_id: int, first: date, zone: str) -> dict:
             "triggers": _count(triggers),
         },
         "problems": problems,
+        "travel_entries": travel_entries,
     }

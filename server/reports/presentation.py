@@ -32,6 +32,21 @@ def _rows(counts: dict[str, int], choices: c.ChoiceList) -> list[list[str | int]
     return [[choices.label(code), counts[code]] for code in ordered]
 
 
+def _provider_rows(referrals: dict) -> list[list[str | int]]:
+    """Providers of the directory by name, most referrals first; those named outside it
+    together as "Other"."""
+    names = referrals.get("provider_names", {})
+    counts = referrals.get("by_provider", {})
+    rows: list[list[str | int]] = [
+        [names.get(key, _("A provider no longer in the directory")), value]
+        for key, value in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        if key
+    ]
+    if counts.get(""):
+        rows.append([_("Other (not in the directory)"), counts[""]])
+    return rows
+
+
 def _pairs(
     pairs: dict[str, int], first: c.ChoiceList, second: c.ChoiceList
 ) -> list[list[str | int]]:
@@ -153,7 +168,22 @@ def sections(figures: dict) -> list[Section]:
                     [_("Service"), _("Status"), count],
                     _pairs(referrals["pairs"], c.SERVICE_TYPE, c.REFERRAL_STATUS),
                     none,
-                )
+                ),
+                # Reports compiled before the directory have neither table's figures.
+                Table(
+                    "referral_outcomes",
+                    _("Referrals by outcome"),
+                    [_("Status"), count],
+                    _rows(referrals.get("by_outcome", {}), c.REFERRAL_STATUS),
+                    none,
+                ),
+                Table(
+                    "referral_providers",
+                    _("Referrals by provider"),
+                    [_("Provider"), count],
+                    _provider_rows(referrals),
+                    none,
+                ),
             ],
         ),
         Section(

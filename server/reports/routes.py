@@ -18,9 +18,10 @@ from server.core.guards import role_in, signed_in
 from server.core.identity import CurrentUser
 from server.core.templating import render
 from server.reports import services
-from server.reports.presentation import problem_kind_label, sections, status_label
+from server.reports.presentation import Section, problem_kind_label, sections, status_label
 from server.reports.services import Report, ReportError
 from server.reports.word import DOCX_TYPE, build_document, month_name
+from server.travel.services import month_trips, travel_csv, travel_section
 
 # Reports are read by the people allowed to: never kept by a browser, proxy or the phone's
 # offline copies (the systemic problems and the narrative are sealed content).
@@ -40,6 +41,11 @@ async def _load(request: Request, username: str, month: str) -> Report:
         raise NotFoundException() from error
 
 
+async def _travel(figures: dict) -> Section:
+    # Reports compiled before the travel log have no `travel_entries`: no trips.
+    return travel_section(await month_trips(figures.get("travel_entries", [])))
+
+
 async def _page_context(
     request: Request, report: Report, narrative: str | None = None, **extra: Any
 ) -> dict[str, Any]:
@@ -50,7 +56,7 @@ async def _page_context(
         "url": report.url,
         "month_name": month_name(report.month),
         "status_label": status_label(report.status),
-        "sections": sections(figures),
+        "sections": [*sections(figures), await _travel(figures)],
         "problems": await services.systemic_problems(figures["problems"]),
         "problem_kind_label": problem_kind_label,
         "narrative": services.narrative(report) if narrative is None else narrative,
@@ -101,6 +107,35 @@ async def monthly_report(
     return render(request, "reports/report.html", context, headers=NO_STORE)
 
 
+@get(
+    "/reports/monthly/{username:str}/{month:str}/travel.csv",
+    name="monthly_travel_csv",
+    guards=[signed_in],
+)
+async def monthly_travel_csv(
+    request: Request, username: FromPath[str], month: FromPath[str]
+) -> Response:
+    """The month's trips for reimbursement, for the programme's spreadsheet; the same
+    people as the report may have it, and taking it is on record like the Word file."""
+    report = await _load(request, username, month)
+    await record(
+        "export_report",
+        request.scope["user"],
+        "report",
+        f"{report.coordinator.username}/{report.key}/travel",
+    )
+    figures = await services.figures(report)
+    filename = f"travel-{report.coordinator.username}-{report.key}.csv"
+    return Response(
+        travel_csv(await month_trips(figures.get("travel_entries", []))),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "content-disposition": f'attachment; filename="{filename}"',
+            "cache-control": "no-store",
+        },
+    )
+
+
 async def _word_file(report: Report) -> Response:
     # In the coordinator's language (the report is theirs), whoever downloads it.
     language = i18n.pick_language(report.coordinator.language)
@@ -113,7 +148,7 @@ async def _word_file(report: Report) -> Response:
             team=report.coordinator.team_label,
             first=report.month,
             status=report.status,
-            report_sections=sections(figures),
+            report_sections=[*sections(figures), await _travel(figures)],
             problems=await services.systemic_problems(figures["problems"]),
             narrative=services.narrative(report),
             compiled_on=i18n.format_date(datetime.now(UTC)),
@@ -230,6 +265,7 @@ router = Router(
     route_handlers=[
         report_list,
         monthly_report,
+        monthly_travel_csv,
         report_narrative_save,
         report_submit,
         report_approve,

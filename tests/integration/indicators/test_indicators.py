@@ -89,6 +89,10 @@ def test_the_csv_suppresses_small_cells_and_their_complements(client, team):
     # One referral: its one cell would equal the (small) total, so it is hidden as well.
     assert value(rows, "referrals", "", "total") == "<5"
     assert value(rows, "referrals", "serviceType", "medical") == "x"
+    # By outcome and by provider (one named outside the directory): small, so never shown.
+    assert value(rows, "referrals", "referralStatus", "sent") in ("<5", "x")
+    assert value(rows, "referrals", "referralStatus", "declined") == "0"
+    assert value(rows, "referrals", "provider", "other") in ("<5", "x")
     for row in rows:
         count = row["count"]
         assert count in ("0", "<5", "x") or int(count) >= 5, row
@@ -104,6 +108,7 @@ def test_the_page_shows_the_same_figures_with_charts(client, team):
     assert "&lt;5" in text and ">x<" in text
     assert '<svg class="bar-chart"' in text and "<title id=" in text
     assert "Male: &lt;5" in text  # the value as text in the chart's description
+    assert "Referrals by outcome" in text and "Referrals by provider" in text
     # A suppressed cell gets no bar: the number of bars is the number of shown numbers.
     assert 'style="' not in text  # the CSP forbids inline style
 

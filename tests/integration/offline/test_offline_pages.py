@@ -20,7 +20,14 @@ def test_a_coordinator_keeps_home_capture_forms_and_outbox(client):
     log_in(client, "zoltan")
     body = client.get("/api/v1/offline-pages").json()
     forms = {f"/capture/{key}" for key, kind in ENTRY_TYPES.items() if "coordinator" in kind.roles}
-    assert set(body["pages"]) == {"/", "/capture", "/outbox", "/upcoming", *forms}
+    assert set(body["pages"]) == {
+        "/",
+        "/capture",
+        "/outbox",
+        "/upcoming",
+        "/providers/directory",
+        *forms,
+    }
     assert "zoltan" not in str(body)
 
 
