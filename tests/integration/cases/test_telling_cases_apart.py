@@ -133,6 +133,7 @@ def test_the_case_page_offers_one_button_per_type_loggable_for_a_case(client, wo
     assert set(kinds) == {
         "visit",
         "accompaniment",
+        "hearing_update",
         "referral",
         "risk_assessment",
         "risk_trigger",
