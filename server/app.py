@@ -38,6 +38,7 @@ from server.notifications.routes import router as notifications_router
 from server.operations.openapi import openapi_config
 from server.operations.routes import router as operations_router
 from server.outbox.routes import router as outbox_router
+from server.privacy.routes import router as privacy_router
 from server.push.routes import router as push_router
 from server.push.vapid import ensure_key as vapid_key
 from server.pwa.routes import router as pwa_router
@@ -97,6 +98,7 @@ def create_app(pooled: bool = False) -> Litestar:
             approvals_router,
             notifications_router,
             cases_router,
+            privacy_router,
             audit_router,
             risk_router,
             deadlines_router,

@@ -42,5 +42,6 @@ APP_REGISTRY = AppRegistry(
         "server.reports.piccolo_app",
         "server.push.piccolo_app",
         "server.deadlines.piccolo_app",
+        "server.privacy.piccolo_app",
     ]
 )

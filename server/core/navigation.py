@@ -32,6 +32,7 @@ NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
         (lazy_gettext("Team reports"), "/reports"),
         (lazy_gettext("Indicators"), "/indicators"),
         (lazy_gettext("Audit log"), "/audit"),
+        (lazy_gettext("Due for erasure"), "/privacy/retention"),
     ],
     "admin": [
         (lazy_gettext("Home"), "/"),

@@ -99,6 +99,7 @@ async def entry_page(request: Request, entry_id: FromPath[str]) -> Template:
             "entry_type": entry_type,
             "fields": present_fields(entry_type, plaintext.get("fields", {})),
             "occurred_at": plaintext.get("occurred_at"),
+            "erased": plaintext.get("erased", False),
             # Versions, decisions and (for the team's supervisor) the approve/return controls.
             "review": await review(user, row),
         },
