@@ -79,9 +79,20 @@ async def _check_case(plaintext: dict, author: CurrentUser) -> dict | None:
             raise EntryError("case_exists", "A case with this id exists already.")
         return None
     if entry_type.case == "required":
-        case = await visible_case(author, plaintext["case"], Case.id, Case.region, Case.status)
+        case = await visible_case(
+            author, plaintext["case"], Case.id, Case.region, Case.status, Case.consent_sharing
+        )
         if case is None:
             raise EntryError("unknown_case", "No case of yours has this id or code.")
+        if (
+            plaintext["fields"].get("identity_shared") is True
+            and case["consent_sharing"] != "given"
+        ):
+            # Consent is honoured from the moment it is recorded (a `consent` entry).
+            raise EntryError(
+                "no_sharing_consent",
+                "The person has not consented to sharing their identity with providers.",
+            )
         # Imported here: privacy builds on entries, not the other way round.
         from server.privacy.tables import CaseErasure
 
@@ -184,6 +195,11 @@ async def store_entry(
                         **clear,
                     )
                 )
+                if plaintext["type"] == "consent":
+                    # Imported here: privacy builds on entries, not the other way round.
+                    from server.privacy.services import apply_consent
+
+                    await apply_consent(case_id, plaintext["fields"])
             # Imported here: notifications builds on entries, not the other way round.
             from server.notifications.services import notify_entries_waiting
 

@@ -190,6 +190,19 @@ async def review_retention(now: datetime | None = None) -> dict[int, int] | None
     return counts
 
 
+# --- Consent ---------------------------------------------------------------------------------
+
+CONSENT_PURPOSES = ("consent_assistance", "consent_sharing", "consent_statistics")
+
+
+async def apply_consent(case_id, fields: dict) -> None:
+    """A `consent` entry changes the case's consent per purpose at once: referrals share no
+    identity without it, and indicators compiled from then on leave the person out."""
+    await Case.update({getattr(Case, key): fields[key] for key in CONSENT_PURPOSES}).where(
+        Case.id == case_id
+    )
+
+
 # --- Erasure ---------------------------------------------------------------------------------
 
 
