@@ -33,12 +33,14 @@ NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
         (lazy_gettext("Indicators"), "/indicators"),
         (lazy_gettext("Audit log"), "/audit"),
         (lazy_gettext("Due for erasure"), "/privacy/retention"),
+        (lazy_gettext("Record of processing"), "/privacy/record"),
     ],
     "admin": [
         (lazy_gettext("Home"), "/"),
         (lazy_gettext("Audit log"), "/audit"),
         (lazy_gettext("Indicators"), "/indicators"),
         (lazy_gettext("Report schedule"), "/report-schedule"),
+        (lazy_gettext("Record of processing"), "/privacy/record"),
     ],
 }
 

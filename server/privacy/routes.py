@@ -14,16 +14,20 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server.accounts.account_routes import reauthentication_needed
+from server.accounts.tables import Team
 from server.audit.services import record
 from server.cases.tables import Case
 from server.core.forms import form_fields
 from server.core.guards import role_in, signed_in
 from server.core.i18n import LazyString, format_date, lazy_gettext
+from server.core.i18n import gettext as _
 from server.core.identity import CurrentUser
 from server.core.templating import render
 from server.entries.access import visible_case
 from server.privacy import services, subject_access
+from server.privacy.record import build_record_document, processing_record
 from server.reports.word import DOCX_TYPE
+from server.settings import get_settings
 
 NO_STORE = {"cache-control": "no-store"}
 
@@ -178,6 +182,56 @@ async def extend(request: Request, reference: FromPath[str]) -> Template | Redir
     return Redirect(path=f"/cases/{case['code']}", status_code=303)
 
 
+# --- Record of processing --------------------------------------------------------------------
+
+
+@get("/privacy/record", name="privacy_record", guards=[role_in("supervisor", "admin")])
+async def record_page(request: Request) -> Template:
+    return render(
+        request,
+        "privacy/record.html",
+        {"record": await processing_record(get_settings()), "error": ""},
+        headers=NO_STORE,
+    )
+
+
+@get("/privacy/record.docx", name="privacy_record_docx", guards=[role_in("supervisor", "admin")])
+async def record_docx(request: Request) -> Response:
+    document = build_record_document(await processing_record(get_settings()))
+    return Response(
+        document,
+        media_type=DOCX_TYPE,
+        headers={
+            "content-disposition": 'attachment; filename="record-of-processing.docx"',
+            **NO_STORE,
+        },
+    )
+
+
+@post("/privacy/record/retention", name="privacy_team_retention", guards=[role_in("admin")])
+async def team_retention(request: Request) -> Template | Redirect:
+    """An admin sets a team's own retention period, or clears it to use the deployment's."""
+    fields = await form_fields(request)
+    team = await Team.select(Team.id).where(Team.name == fields.get("team", "")).first()
+    days_text = fields.get("days", "").strip()
+    try:
+        if team is None:
+            raise services.PrivacyError("team")
+        await services.set_team_retention(team["id"], int(days_text) if days_text else None)
+    except (ValueError, services.PrivacyError):
+        return render(
+            request,
+            "privacy/record.html",
+            {
+                "record": await processing_record(get_settings()),
+                "error": _("Choose a team and a number of days between 30 and 36500."),
+            },
+            status_code=400,
+            headers=NO_STORE,
+        )
+    return Redirect(path="/privacy/record", status_code=303)
+
+
 # --- Subject access --------------------------------------------------------------------------
 
 
@@ -225,5 +279,8 @@ router = Router(
         extend,
         export_json,
         export_docx,
+        record_page,
+        record_docx,
+        team_retention,
     ],
 )
