@@ -13,6 +13,7 @@ content in the notification); a supervisor then confirms (erases) or extends wit
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -28,6 +29,8 @@ from server.entries.services import UNIQUE_VIOLATIONS, _write_transaction
 from server.entries.tables import Entry
 from server.privacy.tables import CaseErasure, RetentionExtension, RetentionReview, TeamRetention
 from server.settings import get_settings
+
+logger = logging.getLogger("alongside.privacy")
 
 ERASURE_BASES = ("retention_ended", "person_request")
 EXTENSION_REASONS = ("legal_proceedings", "person_asked")
@@ -244,6 +247,19 @@ async def erase_case(case: dict, user: CurrentUser, basis: str, today: date | No
     if not may_decide(user, case):
         raise PrivacyError("not_yours")
     await check_erasable(case, basis, today)
+    try:
+        count = await _destroy_content(case, user, basis)
+    except UNIQUE_VIOLATIONS as violation:
+        # Two supervisors erasing at once: the erasure row is unique, the first one did it.
+        raise PrivacyError("erased") from violation
+    try:
+        await scrub_free_space()
+    except Exception:  # the keys are gone already; a busy database only delays the rewrite
+        logger.exception("erasure: rewriting the tables failed; run VACUUM by hand")
+    return count
+
+
+async def _destroy_content(case: dict, user: CurrentUser, basis: str) -> int:
     async with _write_transaction(engine_finder()):
         ids = [row["id"] for row in await Entry.select(Entry.id).where(Entry.case == case["id"])]
         if ids:
@@ -261,7 +277,6 @@ async def erase_case(case: dict, user: CurrentUser, basis: str, today: date | No
                 entries=len(ids),
             )
         )
-    await scrub_free_space()
     return len(ids)
 
 
