@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from server.accounts.tables import Session
+from server.approvals.tables import Decision
 from server.audit.tables import AuditEvent
 from server.cases.services import close_case
 from server.cases.tables import Case
@@ -132,6 +133,9 @@ def test_erasing_a_case_at_the_end_of_retention_leaves_nothing_readable_and_figu
 ):
     world = build_world()
     approve_everything(world)
+    # A returned visit whose comment is about this person (comments are clear text).
+    returned = submit(world.users["ana"], plaintext("visit", world.north_code))["id"]
+    decided(world.users["sofia"], returned, "returned", f"Write where {GIVEN_NAME} sleeps now.")
     close_long_ago(world.north_case, datetime.now(UTC) - timedelta(days=6 * 365))
     before_indicators = run(compile_counts(LAST_YEAR, ZONE))
     july = date(2025, 7, 1)
@@ -142,7 +146,7 @@ def test_erasing_a_case_at_the_end_of_retention_leaves_nothing_readable_and_figu
     earlier = tmp_path / ("earlier.dump" if get_settings().uses_postgres else "earlier.db")
     backup(get_settings(), earlier)
     sealed_before = envelopes_of(world.north_case)
-    assert len(sealed_before) == 2 and all(opens(row) for row in sealed_before.values())
+    assert len(sealed_before) == 3 and all(opens(row) for row in sealed_before.values())
 
     # The day's review tells Team North's supervisor, with a count and a link only.
     assert run(review_retention()) == {_team("sofia"): 1}
@@ -173,12 +177,15 @@ def test_erasing_a_case_at_the_end_of_retention_leaves_nothing_readable_and_figu
     for row in after.values():
         assert row["wrapped_key"] == row["iv"] == row["ciphertext"] == ""
         assert not opens(row)
+    comments = run(Decision.select(Decision.comment).where(Decision.entry == returned))
+    assert comments == [{"comment": ""}]
     # ...nor in the data dir (SQLite's file and log are rewritten, not just marked free)...
     if not get_settings().uses_postgres:
         on_disk = data_dir_bytes(data_dir)
         for row in sealed_before.values():
             assert row["wrapped_key"].encode() not in on_disk
             assert row["ciphertext"].encode() not in on_disk
+        assert GIVEN_NAME.encode() not in on_disk
     # ...nor in a fresh backup.
     fresh = tmp_path / ("fresh.dump" if get_settings().uses_postgres else "fresh.db")
     backup(get_settings(), fresh)
@@ -186,6 +193,7 @@ def test_erasing_a_case_at_the_end_of_retention_leaves_nothing_readable_and_figu
     for row in sealed_before.values():
         assert row["wrapped_key"].encode() not in fresh_bytes
         assert row["ciphertext"].encode() not in fresh_bytes
+    assert GIVEN_NAME.encode() not in fresh_bytes
     # The other case is untouched.
     assert all(opens(row) for row in envelopes_of(world.south_case).values())
 
@@ -216,7 +224,7 @@ def test_erasing_a_case_at_the_end_of_retention_leaves_nothing_readable_and_figu
     restored = alongside("restore", str(earlier), env=restore_target)
     assert "restored" in restored.stdout + restored.stderr, restored.stderr
     old_rows = {k: v for k, v in stored_rows(restore_target).items() if k in sealed_before}
-    assert len(old_rows) == 2 and all(opens(row) for row in old_rows.values())
+    assert len(old_rows) == 3 and all(opens(row) for row in old_rows.values())
     run(rotate_keys())
     assert all(opens(row) for row in old_rows.values())  # the old key is still there
     retirement = run(retire_keys())
