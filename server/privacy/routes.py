@@ -49,6 +49,9 @@ ERRORS: dict[str, LazyString] = {
     "reason": lazy_gettext("Choose why the case is kept longer."),
     "until": lazy_gettext("Choose a date in the future, at most three years from today."),
     "code": lazy_gettext("Type the case code exactly as shown to confirm."),
+    "waiting": lazy_gettext(
+        "Entries of this case wait for approval: approve or return them before erasing it."
+    ),
 }
 
 

@@ -239,6 +239,10 @@ async def check_erasable(case: dict, basis: str, today: date | None = None) -> N
         raise PrivacyError("erased")
     if basis == "retention_ended" and not (await retention_of(case)).is_due(today):
         raise PrivacyError("not_due")
+    # An entry still waiting would count once approved, after its content is gone: the
+    # figures of an erased case must stay as they were, so decide on it first.
+    if await Entry.exists().where((Entry.case == case["id"]) & (Entry.status == "submitted")):
+        raise PrivacyError("waiting")
 
 
 async def erase_case(case: dict, user: CurrentUser, basis: str, today: date | None = None) -> int:

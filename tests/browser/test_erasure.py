@@ -14,6 +14,7 @@ from server.cases.tables import Case
 from server.entries.tables import Entry
 from tests.integration.cases.people import GIVEN_NAME, build_world
 from tests.support.accounts import PASSWORD
+from tests.support.approvals import decided
 from tests.support.run import run
 
 
@@ -23,6 +24,8 @@ def no_horizontal_scroll(page: Page) -> None:
 
 def test_supervisor_erases_a_case_due_for_erasure(page: Page, console_errors: list[str]):
     world = build_world()
+    for entry_id in (world.north_intake, world.north_visit):
+        decided(world.users["sofia"], entry_id, "approved")
     case_id = uuid.UUID(world.north_case)
     run(close_case(case_id, "reintegrated"))
     long_ago = datetime.now(UTC) - timedelta(days=6 * 365)
