@@ -115,18 +115,37 @@ async def retention_of(case: dict) -> Retention:
 
 async def due_cases(team_id: int, today: date) -> list[dict]:
     """The team's closed, not yet erased cases whose period has run out (and any extension
-    with it), oldest closing first."""
-    erased = [row["case"] for row in await CaseErasure.select(CaseErasure.case)]
-    query = Case.select(Case.id, Case.code, Case.team, Case.status, Case.closed_at).where(
-        (Case.team == team_id) & (Case.status == "closed")
+    with it), oldest closing first. Two queries whatever the number of cases."""
+    days = await retention_days(team_id)
+    # Closed before the end of the day `days` ago (UTC): due on or before today.
+    cutoff = datetime.combine(today - timedelta(days=days - 1), datetime.min.time(), UTC)
+    erased = CaseErasure.select(CaseErasure.case)
+    rows = (
+        await Case.select(Case.id, Case.code, Case.team, Case.status, Case.closed_at)
+        .where(
+            (Case.team == team_id)
+            & (Case.status == "closed")
+            & (Case.closed_at < cutoff)
+            & Case.id.not_in(erased)
+        )
+        .order_by(Case.closed_at)
     )
-    if erased:
-        query = query.where(Case.id.not_in(erased))
+    if not rows:
+        return []
+    latest: dict = {}
+    for extension in (
+        await RetentionExtension.select(RetentionExtension.case, RetentionExtension.until)
+        .where(RetentionExtension.case.is_in([row["id"] for row in rows]))
+        .order_by(RetentionExtension.decided_at)
+    ):
+        latest[extension["case"]] = extension["until"]
     due = []
-    for case in await query.order_by(Case.closed_at):
-        retention = await retention_of(case)
+    for case in rows:
+        retention = Retention(
+            days, _day(case["closed_at"]) + timedelta(days=days), latest.get(case["id"])
+        )
         if retention.is_due(today):
-            due.append({**case, "due_on": retention.due_on, "extended_until": None})
+            due.append({**case, "due_on": retention.due_on})
     return due
 
 
