@@ -40,6 +40,7 @@ from server.notifications.routes import router as notifications_router
 from server.operations.openapi import openapi_config
 from server.operations.routes import router as operations_router
 from server.outbox.routes import router as outbox_router
+from server.privacy.routes import router as privacy_router
 from server.providers.routes import router as providers_router
 from server.push.routes import router as push_router
 from server.push.vapid import ensure_key as vapid_key
@@ -100,6 +101,7 @@ def create_app(pooled: bool = False) -> Litestar:
             approvals_router,
             notifications_router,
             cases_router,
+            privacy_router,
             audit_router,
             risk_router,
             instruments_router,

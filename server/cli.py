@@ -175,6 +175,29 @@ def cmd_keys_rotate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_retire(args: argparse.Namespace) -> int:
+    async def run():
+        from server.audit.services import record
+        from server.privacy.keys import retire_keys
+
+        await _migrate()
+        retirement = await retire_keys(force=args.force)
+        for kid in retirement.retired:
+            await record("retire_key", None, "key", kid, username="cli")
+        return retirement
+
+    retirement = asyncio.run(run())
+    if retirement.devices_behind and not args.force:
+        raise CommandError(
+            f"{retirement.devices_behind} active devices have not synced since the current key "
+            "was made: they may hold entries sealed to an old key; let them sync, revoke "
+            "them, or pass --force"
+        )
+    retired = ", ".join(retirement.retired) or "none"
+    print(f"retired sealing keys: {retired}; kept: {', '.join(retirement.kept)}")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from server.operations.backup import BackupError, backup
 
@@ -259,6 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
     rotate = key_commands.add_parser("rotate", help="new sealing key; stored entries re-wrapped")
     rotate.set_defaults(handler=cmd_keys_rotate)
+    retire = key_commands.add_parser(
+        "retire", help="destroy old private keys that no stored entry is wrapped to"
+    )
+    retire.add_argument("--force", action="store_true")
+    retire.set_defaults(handler=cmd_keys_retire)
 
     backup = commands.add_parser("backup", help="consistent backup of the database (no keys)")
     backup.add_argument("path", type=Path)

@@ -44,5 +44,6 @@ APP_REGISTRY = AppRegistry(
         "server.deadlines.piccolo_app",
         "server.instruments.piccolo_app",
         "server.providers.piccolo_app",
+        "server.privacy.piccolo_app",
     ]
 )

@@ -67,6 +67,9 @@ class Settings:
     session_idle_minutes: int = 30
     """`ALONGSIDE_SESSION_IDLE_MINUTES`: minutes without a request after which a session ends."""
 
+    retention_days: int = 1825
+    """`ALONGSIDE_RETENTION_DAYS`: days a closed case is kept before it is due for erasure."""
+
     @property
     def production(self) -> bool:
         return self.env == "production"
@@ -139,6 +142,15 @@ def read_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
     if not 2 <= idle <= 720:
         raise SettingsError("ALONGSIDE_SESSION_IDLE_MINUTES must be between 2 and 720")
 
+    try:
+        retention = int(env.get("ALONGSIDE_RETENTION_DAYS") or 1825)
+    except ValueError as error:
+        raise SettingsError("ALONGSIDE_RETENTION_DAYS must be a whole number of days") from error
+    # Shorter than a month would erase cases whose last hearing is still being written up;
+    # the law asks for "no longer than needed", not for a number, so the ceiling is loose.
+    if not 30 <= retention <= 36500:
+        raise SettingsError("ALONGSIDE_RETENTION_DAYS must be between 30 and 36500")
+
     secret_key = env.get("ALONGSIDE_SECRET_KEY") or None
     if secret_key is not None and len(secret_key) < 32:
         raise SettingsError("ALONGSIDE_SECRET_KEY must be at least 32 characters")
@@ -155,6 +167,7 @@ def read_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         port=port,
         sealing_passphrase=env.get("ALONGSIDE_SEALING_PASSPHRASE") or None,
         session_idle_minutes=idle,
+        retention_days=retention,
     )
     if settings.production:
         check_production(settings)

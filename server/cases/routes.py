@@ -27,6 +27,7 @@ from server.core.templating import is_offline_copy, render
 from server.entries import categories as c
 from server.entries.access import entry_types_for, visible_case
 from server.entries.definitions import ENTRY_TYPES
+from server.privacy.routes import case_privacy
 from server.regions.lists import region_names
 from server.risk.presentation import case_risk
 
@@ -223,6 +224,9 @@ async def _case_page(
     # The identity link is offered only when the viewer may open the sealed intake.
     identity_visible = bool(intake_id) and any(str(row["id"]) == intake_id for row in timeline)
     may_assign = services.may_assign(user, case)
+    privacy = await case_privacy(user, case)
+    if privacy["erasure"]:
+        intake_id = ""  # its key was destroyed: there is no identity left to show
     await record("view_case", user, "case", case["code"])
     labels = await labels_for(user, [case["id"]])
     return render(
@@ -257,6 +261,8 @@ async def _case_page(
             "error_field": error_field,
             # Levels over time and what changed (server.risk); shown where there is any.
             "risk": await case_risk(user, case),
+            # Retention, erasure and the subject access export (server.privacy).
+            "privacy": privacy,
         },
         status_code=status_code,
     )

@@ -46,6 +46,8 @@ NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
         (lazy_gettext("Indicators"), "/indicators"),
         (lazy_gettext("Service providers"), "/providers"),
         (lazy_gettext("Audit log"), "/audit"),
+        (lazy_gettext("Due for erasure"), "/privacy/retention"),
+        (lazy_gettext("Record of processing"), "/privacy/record"),
     ],
     "admin": [
         (lazy_gettext("Home"), "/"),
@@ -54,6 +56,7 @@ NAVIGATION: dict[str, list[tuple[LazyString, str]]] = {
         (lazy_gettext("Report schedule"), "/report-schedule"),
         (lazy_gettext("Risk instrument"), "/instruments"),
         (lazy_gettext("Service providers"), "/providers"),
+        (lazy_gettext("Record of processing"), "/privacy/record"),
     ],
 }
 

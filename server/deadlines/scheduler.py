@@ -45,6 +45,7 @@ from server.deadlines.services import (
 from server.deadlines.tables import Reminder
 from server.entries.services import UNIQUE_VIOLATIONS, _write_transaction
 from server.notifications.services import notify, payload
+from server.privacy.services import review_retention
 from server.push import services as push
 from server.risk.services import zone_name
 from server.settings import get_settings
@@ -68,6 +69,8 @@ class RunSummary:
     elected: bool = True
     reminders: list[str] = field(default_factory=list)
     pushed: dict[str, int] = field(default_factory=dict)
+    # The day's retention review (server.privacy): {team id: cases due}; None when done already.
+    retention: dict[int, int] | None = None
 
 
 def _at(day, clock: time, zone: ZoneInfo) -> datetime:
@@ -216,6 +219,8 @@ async def run_scheduler_once(now: datetime | None = None, elect: bool = True) ->
         summary = RunSummary()
         summary.reminders = await remind(now)
         await Reminder.delete().where(Reminder.sent_at < now - KEEP_REMINDERS)
+        # Once a day, whichever run comes first: cases due for erasure, to their supervisors.
+        summary.retention = await review_retention(now)
         summary.pushed = await push.send_due(now)
         return summary
     finally:

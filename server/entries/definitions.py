@@ -455,6 +455,46 @@ SYSTEMIC_PROBLEM = EntryType(
     ),
 )
 
+# A change of the person's consent, per purpose, after the intake: it takes effect on the
+# case the moment it is stored (server.privacy.services.apply_consent), before any approval,
+# because a withdrawal must be honoured at once.
+CONSENT_CHANGE = EntryType(
+    "consent",
+    _l("Consent"),
+    _l("The person gives or withdraws consent for a purpose."),
+    "required",
+    (
+        Field(
+            "consent_assistance", _l("Consent to assistance"), "choice", True, c.CONSENT, clear=True
+        ),
+        Field(
+            "consent_sharing",
+            _l("Consent to share identity with service providers"),
+            "choice",
+            True,
+            c.CONSENT,
+            clear=True,
+        ),
+        Field(
+            "consent_statistics",
+            _l("Consent to anonymised statistics"),
+            "choice",
+            True,
+            c.CONSENT,
+            clear=True,
+        ),
+        Field(
+            "consent_manner",
+            _l("How consent was given"),
+            "choice",
+            True,
+            c.CONSENT_MANNER,
+            clear=True,
+        ),
+        NOTES,
+    ),
+)
+
 ENTRY_TYPES: dict[str, EntryType] = {
     entry_type.key: entry_type
     for entry_type in (
@@ -468,6 +508,7 @@ ENTRY_TYPES: dict[str, EntryType] = {
         TRAINING,
         SUPERVISION,
         SYSTEMIC_PROBLEM,
+        CONSENT_CHANGE,
     )
 }
 

@@ -25,7 +25,8 @@ async def rotate_keys(ring: KeyRing | None = None) -> tuple[str, int]:
     while True:
         rows = (
             await Entry.select(Entry.id, Entry.key_kid, Entry.wrapped_key)
-            .where(Entry.key_kid != new_key.kid)
+            # An erased entry (server.privacy) has no key left to re-wrap.
+            .where((Entry.key_kid != new_key.kid) & (Entry.wrapped_key != ""))
             .limit(BATCH)
         )
         if not rows:

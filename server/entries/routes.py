@@ -139,6 +139,7 @@ async def _entry_page(request: Request, entry_id: str, *, show_identity: bool) -
                 entry_type, plaintext.get("fields", {}), show_identity=show_identity
             ),
             "occurred_at": plaintext.get("occurred_at"),
+            "erased": plaintext.get("erased", False),
             # Versions, decisions and (for the team's supervisor) the approve/return controls.
             "review": await review(user, row),
         },

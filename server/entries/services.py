@@ -84,6 +84,13 @@ async def _check_case(plaintext: dict, author: CurrentUser) -> dict | None:
         )
         if case is None:
             raise EntryError("unknown_case", "No case of yours has this id or code.")
+        # Sharing consent (the intake's, or the latest `consent` entry's, kept clear on the
+        # case) is held to in `server.providers.services.check_referral`.
+        # Imported here: privacy builds on entries, not the other way round.
+        from server.privacy.tables import CaseErasure
+
+        if await CaseErasure.exists().where(CaseErasure.case == case["id"]):
+            raise EntryError("case_erased", "This case was erased; nothing can be added to it.")
         return case
     return None
 
@@ -219,6 +226,11 @@ async def store_entry(
                         **clear,
                     )
                 )
+                if plaintext["type"] == "consent":
+                    # Imported here: privacy builds on entries, not the other way round.
+                    from server.privacy.services import apply_consent
+
+                    await apply_consent(case_id, plaintext["fields"])
             # Imported here: notifications builds on entries, not the other way round.
             from server.notifications.services import notify_entries_waiting
 
@@ -262,6 +274,14 @@ ENVELOPE_COLUMNS = (
 )
 
 
+def is_erased(row: dict) -> bool:
+    """Erased by key destruction (server.privacy): the wrapped key is gone for good."""
+    return not row["wrapped_key"]
+
+
 def open_entry(row: dict) -> dict:
-    """The plaintext of a stored entry (the caller has checked who may see it)."""
+    """The plaintext of a stored entry (the caller has checked who may see it). An erased
+    entry has nothing left to open: it reads as an entry without fields."""
+    if is_erased(row):
+        return {"fields": {}, "erased": True}
     return json.loads(unseal(stored_envelope(row), key_ring(), wrapping_kid=row["key_kid"]))

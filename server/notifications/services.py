@@ -31,6 +31,8 @@ KINDS = (
     "report_due",
     "approvals_overdue",
     "correction_due",
+    # Closed cases whose retention period ran out (server.privacy): a count, never a case.
+    "retention_due",
     "test",
 )
 INBOX_SIZE = 100
@@ -144,6 +146,10 @@ _FIXED_TEXTS = {
     "report_approved": (
         N_("Your monthly report was approved"),
         N_("Your supervisor approved your monthly report."),
+    ),
+    "retention_due": (
+        N_("Cases are due for erasure"),
+        N_("Closed cases of your team reached the end of their retention period. Open the list."),
     ),
 }
 

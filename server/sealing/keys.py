@@ -125,6 +125,26 @@ class KeyRing:
             if path.stat().st_mode & 0o077
         ]
 
+    def became_current_at(self) -> datetime | None:
+        """When the current key was made current (the pointer file's time)."""
+        pointer = self.directory / "current"
+        if not pointer.exists():
+            return None
+        return datetime.fromtimestamp(pointer.stat().st_mtime, UTC)
+
+    def destroy(self, kid: str) -> None:
+        """Overwrite and delete a private key: whatever it wrapped never opens again."""
+        path = self._path(kid)
+        if kid == self.current_kid() or not path.exists():
+            raise SealingKeyError(f"{kid} is the current key or no key at all")
+        size = path.stat().st_size
+        with open(path, "r+b") as handle:
+            handle.write(os.urandom(size))
+            handle.flush()
+            os.fsync(handle.fileno())
+        path.unlink()
+        self._keys.pop(kid, None)
+
     def set_current(self, kid: str) -> None:
         pointer = self.directory / "current"
         temporary = self.directory / f".current-{secrets.token_hex(4)}"

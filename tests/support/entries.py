@@ -84,6 +84,13 @@ VALID_FIELDS: dict[str, dict[str, Any]] = {
         "topic": "Case conferences",
         "notes": "",
     },
+    "consent": {
+        "consent_assistance": "given",
+        "consent_sharing": "given",
+        "consent_statistics": "given",
+        "consent_manner": "oral",
+        "notes": "",
+    },
     "systemic_problem": {
         "kind": "procedural",
         "description": "Interpreters are not available at night.",

@@ -32,6 +32,7 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     assert settings.mfa_roles == ("supervisor", "admin")
     assert settings.scheduler_interval == 60
     assert settings.port == 8000
+    assert settings.retention_days == 1825
     assert settings.push_endpoint_allowlist
     assert all(prefix.startswith("https://") for prefix in settings.push_endpoint_allowlist)
 
@@ -75,6 +76,9 @@ def test_explicit_values_are_read():
         ("ALONGSIDE_SCHEDULER_INTERVAL", "-5"),
         ("PORT", "x"),
         ("ALONGSIDE_SECRET_KEY", "too-short"),
+        ("ALONGSIDE_RETENTION_DAYS", "five years"),
+        ("ALONGSIDE_RETENTION_DAYS", "7"),
+        ("ALONGSIDE_RETENTION_DAYS", "40000"),
     ],
 )
 def test_invalid_value_raises_naming_the_variable(name: str, value: str):

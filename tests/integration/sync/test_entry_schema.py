@@ -77,6 +77,7 @@ def test_every_entry_type_is_published_to_anyone(schemas: dict) -> None:
             "training",
             "supervision",
             "systemic_problem",
+            "consent",
         }
     )
 

@@ -1,0 +1,1 @@
+"""Data protection: retention, erasure by key destruction, subject access, processing record."""
