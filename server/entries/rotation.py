@@ -3,7 +3,8 @@
 The ciphertext is never rewritten, and the envelope's own kid stays in the additional
 data, so an entry reads the same before and after. Old private keys are kept: phones may
 still hold envelopes sealed to them. Monthly reports' sealed narratives, the people's sealed
-case labels and supervisors' sealed comments (on entries and on reports) are re-wrapped too.
+case labels, comments on a draft risk instrument and supervisors' sealed comments (on entries
+and on reports) are re-wrapped too.
 """
 
 from __future__ import annotations
@@ -45,10 +46,14 @@ async def rotate_keys(ring: KeyRing | None = None) -> tuple[str, int]:
             ).where((Entry.id == row["id"]) & (Entry.key_kid == row["key_kid"]))
             count += 1
     await _rewrap_report_narratives(ring, new_key)
-    await _rewrap_case_labels(ring, new_key)
-    # Imported here: approvals and reports build on entries, not the other way round.
+    # Imported here: these features build on entries, not the other way round.
     from server.approvals.tables import Decision
+    from server.cases.tables import CaseLabel
+    from server.instruments.tables import InstrumentComment
     from server.reports.tables import ReportDecision
+
+    await _rewrap_sealed_rows(CaseLabel, ring, new_key)
+    await _rewrap_sealed_rows(InstrumentComment, ring, new_key)
 
     await _rewrap_sealed_comments(Decision, ring, new_key)
     await _rewrap_sealed_comments(ReportDecision, ring, new_key)
@@ -97,15 +102,15 @@ async def _rewrap_report_narratives(ring: KeyRing, new_key: SealingKey) -> None:
             )
 
 
-async def _rewrap_case_labels(ring: KeyRing, new_key: SealingKey) -> None:
-    """Each person's case labels (server/cases/labels.py) are sealed the same way."""
-    from server.cases.tables import CaseLabel
-
+async def _rewrap_sealed_rows(table: type, ring: KeyRing, new_key: SealingKey) -> None:
+    """Tables that keep one sealed text per row in the entry's own columns (`key_kid`,
+    `wrapped_key`): people's case labels (server/cases/labels.py), comments on a draft risk
+    instrument (server/instruments)."""
     public_key = new_key.private_key.public_key()
     while True:
         rows = (
-            await CaseLabel.select(CaseLabel.id, CaseLabel.key_kid, CaseLabel.wrapped_key)
-            .where(CaseLabel.key_kid != new_key.kid)
+            await table.select(table.id, table.key_kid, table.wrapped_key)
+            .where((table.key_kid != new_key.kid) & (table.wrapped_key != ""))
             .limit(BATCH)
         )
         if not rows:
@@ -114,15 +119,16 @@ async def _rewrap_case_labels(ring: KeyRing, new_key: SealingKey) -> None:
             old_key = ring.get(row["key_kid"])
             if old_key is None:
                 raise RuntimeError(
-                    f"label {row['id']} is wrapped to a missing key {row['key_kid']}"
+                    f"{table._meta.tablename} {row['id']} is wrapped to a missing key "
+                    f"{row['key_kid']}"
                 )
             content_key = unwrap_key(b64url_decode(row["wrapped_key"]), old_key)
-            await CaseLabel.update(
+            await table.update(
                 {
-                    CaseLabel.wrapped_key: b64url_encode(public_key.encrypt(content_key, OAEP)),
-                    CaseLabel.key_kid: new_key.kid,
+                    table.wrapped_key: b64url_encode(public_key.encrypt(content_key, OAEP)),
+                    table.key_kid: new_key.kid,
                 }
-            ).where((CaseLabel.id == row["id"]) & (CaseLabel.key_kid == row["key_kid"]))
+            ).where((table.id == row["id"]) & (table.key_kid == row["key_kid"]))
 
 
 async def _rewrap_sealed_comments(table: type, ring: KeyRing, new_key: SealingKey) -> None:

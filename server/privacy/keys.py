@@ -39,7 +39,32 @@ async def keys_in_use() -> set[str]:
         .where(MonthlyReport.narrative_wrapped_key != "")
         .distinct()
     }
+    # Every other sealed text kept on the server: supervisors' comments, people's case
+    # labels, comments on a draft risk instrument. A kid missed here would be destroyed
+    # while it still wraps a stored text.
+    for column in sealed_text_kid_columns():
+        table = column._meta.table
+        kids |= {
+            row[column._meta.name]
+            for row in await table.select(column).where(column != "").distinct()
+        }
     return kids
+
+
+def sealed_text_kid_columns() -> list:
+    """The key-id column of every table that keeps sealed text besides entries and report
+    narratives."""
+    from server.approvals.tables import Decision
+    from server.cases.tables import CaseLabel
+    from server.instruments.tables import InstrumentComment
+    from server.reports.tables import ReportDecision
+
+    return [
+        Decision.comment_key_kid,
+        ReportDecision.comment_key_kid,
+        CaseLabel.key_kid,
+        InstrumentComment.key_kid,
+    ]
 
 
 async def devices_behind(ring: KeyRing) -> int:

@@ -23,7 +23,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from server.accounts.tables import Team
 from server.approvals.tables import Decision
-from server.cases.tables import Case
+from server.cases.tables import Case, CaseLabel
 from server.core.identity import CurrentUser
 from server.entries.services import UNIQUE_VIOLATIONS, _write_transaction
 from server.entries.tables import Entry
@@ -290,7 +290,11 @@ async def _destroy_content(case: dict, user: CurrentUser, basis: str) -> int:
                 {Entry.wrapped_key: "", Entry.iv: "", Entry.ciphertext: "", Entry.key_kid: ""}
             ).where(Entry.case == case["id"])
             # A returned entry's comment is guidance, but it is about this person's case.
-            await Decision.update({Decision.comment: ""}).where(Decision.entry.is_in(ids))
+            await Decision.update(
+                {Decision.comment_sealed: "", Decision.comment_key_kid: ""}
+            ).where(Decision.entry.is_in(ids))
+        # People's own labels of the case are sealed free text about this person too.
+        await CaseLabel.delete().where(CaseLabel.case == case["id"])
         await CaseErasure.insert(
             CaseErasure(
                 case=case["id"],

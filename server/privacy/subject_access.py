@@ -15,6 +15,7 @@ from io import BytesIO
 from docx import Document
 from docx.shared import Pt
 
+from server.approvals.services import with_comment
 from server.approvals.tables import Decision
 from server.cases.tables import Case
 from server.core.i18n import gettext as _
@@ -78,12 +79,15 @@ async def subject_access(case_id) -> dict:
     decisions: dict[str, list[dict]] = {}
     if rows:
         for decision in await Decision.select(
+            Decision.id,
             Decision.entry,
             Decision.decision,
-            Decision.comment,
+            Decision.comment_sealed,
+            Decision.comment_key_kid,
             Decision.decided_by.username,
             Decision.decided_at,
         ).where(Decision.entry.is_in([row["id"] for row in rows])):
+            decision = with_comment(decision)
             decisions.setdefault(str(decision["entry"]), []).append(
                 {
                     "decision": decision["decision"],

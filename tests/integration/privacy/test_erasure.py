@@ -15,8 +15,9 @@ import pytest
 from server.accounts.tables import Session
 from server.approvals.tables import Decision
 from server.audit.tables import AuditEvent
+from server.cases.labels import set_label
 from server.cases.services import close_case
-from server.cases.tables import Case
+from server.cases.tables import Case, CaseLabel
 from server.entries.rotation import rotate_keys
 from server.entries.tables import Entry
 from server.indicators.services import IndicatorFilters, compile_counts
@@ -37,11 +38,12 @@ from tests.integration.operations.test_backup import (  # noqa: F401 (fixtures)
     stored_rows,
 )
 from tests.support.accounts import log_in
-from tests.support.approvals import decided
+from tests.support.approvals import current_user, decided
 from tests.support.entries import plaintext, submit
 from tests.support.run import run
 
 ZONE = "Europe/Chisinau"
+LABEL = "LABEL-red-scarf"
 LAST_YEAR = IndicatorFilters(start=date(2025, 1, 1), end=date(2025, 12, 31), team_id=None)
 
 
@@ -133,7 +135,9 @@ def test_erasing_a_case_at_the_end_of_retention_leaves_nothing_readable_and_figu
 ):
     world = build_world()
     approve_everything(world)
-    # A returned visit whose comment is about this person (comments are clear text).
+    # A returned visit whose comment is about this person, and each case's own label.
+    run(set_label(current_user(world.users["ana"]), uuid.UUID(world.north_case), LABEL))
+    run(set_label(current_user(world.users["petru"]), uuid.UUID(world.south_case), "south"))
     returned = submit(world.users["ana"], plaintext("visit", world.north_code))["id"]
     decided(world.users["sofia"], returned, "returned", f"Write where {GIVEN_NAME} sleeps now.")
     close_long_ago(world.north_case, datetime.now(UTC) - timedelta(days=6 * 365))
@@ -177,8 +181,15 @@ def test_erasing_a_case_at_the_end_of_retention_leaves_nothing_readable_and_figu
     for row in after.values():
         assert row["wrapped_key"] == row["iv"] == row["ciphertext"] == ""
         assert not opens(row)
-    comments = run(Decision.select(Decision.comment).where(Decision.entry == returned))
-    assert comments == [{"comment": ""}]
+    comments = run(
+        Decision.select(Decision.comment_sealed, Decision.comment_key_kid).where(
+            Decision.entry == returned
+        )
+    )
+    assert comments == [{"comment_sealed": "", "comment_key_kid": ""}]
+    # The coordinator's own label of the case, sealed free text about the person, is gone too.
+    assert not run(CaseLabel.exists().where(CaseLabel.case == uuid.UUID(world.north_case)))
+    assert run(CaseLabel.exists().where(CaseLabel.case == uuid.UUID(world.south_case)))
     # ...nor in the data dir (SQLite's file and log are rewritten, not just marked free)...
     if not get_settings().uses_postgres:
         on_disk = data_dir_bytes(data_dir)
