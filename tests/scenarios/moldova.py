@@ -1,0 +1,531 @@
+"""A month of the Moldova team as a Hypothesis state machine.
+
+Four coordinators (North and Centre rayons) and their supervisor log intakes, visits,
+accompaniments with hearings, referrals and their follow-ups, trainings, supervision sessions
+and systemic problems from their phones; phones go offline for days and sync their backlog;
+the supervisor approves and returns; coordinators correct; the clock moves and the scheduler
+runs; monthly reports are submitted and decided. Everything goes through the real HTTP API
+(`create_app()` in a TestClient) and the real scheduler with the simulated time.
+
+The oracle (tests/scenarios/oracle.py) says what must be true; the invariants compare it with
+the server after every step. Rules take plain arguments (who, which one by index, how long) so
+that a failing sequence can be replayed as an ordinary test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+from litestar.testing import TestClient
+
+from server.app import create_app
+from server.deadlines.scheduler import run_scheduler_once
+from server.deadlines.services import MOLDOVA_REPORT_SCHEDULE, seed_moldova_schedule
+from server.notifications.tables import Notification
+from server.settings import get_settings
+from tests.scenarios.fieldwork import Fieldwork
+from tests.scenarios.invariants import (
+    DATED_KINDS,
+    LogCapture,
+    assert_counting,
+    assert_deadlines,
+    assert_no_plaintext,
+    markers_in,
+)
+from tests.scenarios.oracle import CaseRecord, Version, World, period_of
+from tests.support.accounts import make_user
+from tests.support.database import truncate_all
+from tests.support.entries import plaintext
+from tests.support.push_service import BrowserKeys, PushService
+from tests.support.run import run
+
+CHISINAU = ZoneInfo("Europe/Chisinau")
+TEAM = "VPC Moldova"
+COORDINATORS = {"ion": "North", "maria": "North", "elena": "Centre", "andrei": "Centre"}
+SUPERVISOR = "tatiana"
+# Another team's supervisor: must never see anything of this team.
+OUTSIDER = "victor"
+START = datetime.combine(date(2025, 10, 1), time(7, 30), CHISINAU)
+END = datetime.combine(date(2025, 11, 2), time(9, 0), CHISINAU)
+DATA_DIR = Path(os.environ["ALONGSIDE_DATA_DIR"])
+
+who = st.sampled_from(sorted(COORDINATORS))
+pick = st.integers(min_value=0, max_value=10_000)
+# How far ahead a hearing is set when an accompaniment sets one.
+hearing_in = st.sampled_from(
+    [timedelta(hours=h) for h in (3, 5, 8, 20, 26, 30, 50, 75, 24 * 6, 24 * 12)]
+)
+# Every piece of work happens a while after the one before (the scheduler runs meanwhile).
+meanwhile = st.sampled_from([timedelta(minutes=m) for m in (0, 15, 45, 120, 300)])
+step = st.sampled_from(
+    [timedelta(minutes=m) for m in (20, 50, 90, 180, 300, 600, 960, 1440, 2 * 1440, 3 * 1440)]
+)
+
+
+def new_marker() -> str:
+    return "MK" + uuid.uuid4().hex[:12]
+
+
+class MoldovaMonth(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        run(truncate_all())
+        self.push_service = PushService().__enter__()
+        self._allowlist = os.environ.get("ALONGSIDE_PUSH_ENDPOINT_ALLOWLIST")
+        os.environ["ALONGSIDE_PUSH_ENDPOINT_ALLOWLIST"] = f"{self.push_service.origin}/push/"
+        get_settings.cache_clear()
+        self.logs = LogCapture()
+        logging_root().addHandler(self.logs)
+        self.client = TestClient(app=create_app(), base_url="http://127.0.0.1:8000").__enter__()
+        self.work = Fieldwork(self.client)
+        ids = {
+            name: make_user(name, "coordinator", TEAM, "MD", (region,))
+            for name, region in COORDINATORS.items()
+        }
+        ids[SUPERVISOR] = make_user(SUPERVISOR, "supervisor", TEAM, "MD", ("North", "Centre"))
+        ids[OUTSIDER] = make_user(OUTSIDER, "supervisor", "VPC South", "MD", ("South",))
+        run(seed_moldova_schedule(TEAM))
+        self.team_id = run(team_of(ids[SUPERVISOR]))
+        self.world = World(
+            zone=CHISINAU,
+            now=START,
+            user_ids=ids,
+            coordinators=tuple(sorted(COORDINATORS)),
+            report_schedule={period: due for period, due in MOLDOVA_REPORT_SCHEDULE.items()},
+        )
+        self.keys: dict[str, BrowserKeys] = {}
+        for name in ids:
+            self.work.join(
+                name,
+                ids[name],
+                "coordinator" if name in COORDINATORS else "supervisor",
+                name in COORDINATORS,
+            )
+            self.keys[name] = BrowserKeys()
+            subscription = self.keys[name].subscription(self.push_service.url(f"/push/{name}"))
+            response = self.work.client.post(
+                "/api/v1/push/subscriptions",
+                json=subscription,
+                headers={"X-CSRFToken": self.work.people[name].csrf},
+            )
+            assert response.status_code == 201, response.text
+        self.markers: set[str] = set()
+        self.problem_markers: dict[str, str] = {}  # systemic problem root → marker
+        self.outsider_baseline = self.work.indicators_csv(OUTSIDER, START, END)
+        self.last_entry: str | None = None
+        self.outsider_looked_at = -1  # how many versions the server had at the last full look
+        self.tick()
+
+    # --- Plumbing ---------------------------------------------------------------------------
+
+    def teardown(self) -> None:
+        import sys
+
+        print(
+            "STATS",
+            self.world.now,
+            len(self.world.versions),
+            len(self.world.sent),
+            sorted(k.split(":")[0] for k in self.world.sent),
+            file=sys.stderr,
+        )
+        try:
+            self.client.__exit__(None, None, None)
+        finally:
+            logging_root().removeHandler(self.logs)
+            self.push_service.__exit__(None, None, None)
+            if self._allowlist is None:
+                os.environ.pop("ALONGSIDE_PUSH_ENDPOINT_ALLOWLIST", None)
+            else:
+                os.environ["ALONGSIDE_PUSH_ENDPOINT_ALLOWLIST"] = self._allowlist
+            get_settings.cache_clear()
+
+    def pushes(self) -> list[dict]:
+        messages = []
+        for received in self.push_service.received:
+            name = received.path.rsplit("/", 1)[-1]
+            messages.append(self.keys[name].decrypt(received.body))
+        return messages
+
+    def tick(self) -> None:
+        """One scheduler run at the simulated time: exactly the reminders the oracle expects."""
+        expected = self.world.reminders_due(self.world.dated_deadlines())
+        summary = run(run_scheduler_once(self.world.now.astimezone(UTC)))
+        assert summary.elected
+        sent = {key for key in summary.reminders if key.split(":", 1)[0] in DATED_KINDS}
+        assert sent == expected, {"missing": expected - sent, "unexpected": sent - expected}
+        self.world.sent |= sent
+        # The supervisor's entries-waiting line is not a reminder; keep the inbox small.
+        run(Notification.delete().where(Notification.kind == "entries_waiting"))
+
+    def pause(self, later: timedelta) -> None:
+        self.advance_to(min(self.world.now + later, END))
+
+    def advance_to(self, moment: datetime) -> None:
+        if moment > self.world.now:
+            self.world.now = moment
+            self.tick()
+
+    def save(self, author: str, entry: dict, revises: Version | None = None) -> Version:
+        """The coordinator's phone saves an entry carrying a fresh marker in its free text."""
+        marker = new_marker()
+        entry["fields"]["notes"] = f"{entry['fields'].get('notes') or ''} {marker}".strip()
+        entry_id = str(uuid.uuid4())
+        version = Version(
+            id=entry_id,
+            root=revises.root if revises else entry_id,
+            type=entry["type"],
+            author=author,
+            case=entry["case"],
+            occurred_at=datetime.fromisoformat(entry["occurred_at"]),
+            fields=entry["fields"],
+            marker=marker,
+        )
+        if entry["type"] == "case_intake":
+            self.world.cases[entry["case"]] = CaseRecord(
+                entry["case"], author, entry["fields"]["region"]
+            )
+        self.world.add(version)
+        self.markers.add(marker)
+        self.stored(self.work.save(author, entry, entry_id))
+        self.last_entry = entry_id
+        return version
+
+    def stored(self, results: list[dict]) -> None:
+        for result in results:
+            assert result["status"] == "stored", result
+            version = self.world.versions[result["id"]]
+            version.synced = True
+            if version.type == "case_intake":
+                self.world.cases[version.case].code = result["case_code"]
+
+    def entry(self, type: str, case: str | None, **fields) -> dict:
+        at = self.world.now - timedelta(minutes=10)
+        return plaintext(type, case, occurred_at=at.isoformat(), **fields)
+
+    def cases_of(self, author: str, i: int) -> str | None:
+        mine = sorted(c.id for c in self.world.cases.values() if c.owner == author)
+        return mine[i % len(mine)] if mine else None
+
+    def has_case(self, author: str) -> bool:
+        return any(c.owner == author for c in self.world.cases.values())
+
+    def waiting(self) -> list[Version]:
+        """Latest versions the server has that wait for a decision."""
+        found = []
+        for root in self.world.chains:
+            latest = self.world.latest(root)
+            chain = self.world.chain(root, synced_only=False)
+            if latest is not None and latest.status == "submitted" and chain[-1] is latest:
+                found.append(latest)
+        return sorted(found, key=lambda v: v.id)
+
+    def decided(self, statuses: tuple[str, ...]) -> list[Version]:
+        """Latest versions (synced, nothing newer on the phone) in one of these states."""
+        found = []
+        for root in self.world.chains:
+            chain = self.world.chain(root, synced_only=False)
+            if chain[-1].synced and chain[-1].status in statuses:
+                found.append(chain[-1])
+        return sorted(found, key=lambda v: v.id)
+
+    # --- What people do ---------------------------------------------------------------------
+
+    @initialize()
+    def caseload(self) -> None:
+        """The month begins with two open cases per coordinator."""
+        for author in sorted(COORDINATORS):
+            for _case in range(2):
+                self.intake(author)
+
+    @precondition(lambda self: len(self.world.cases) < 12)
+    @rule(author=who, later=meanwhile)
+    def intake(self, author: str, later: timedelta = timedelta(0)) -> None:
+        self.pause(later)
+        region = COORDINATORS[author]
+        self.save(author, self.entry("case_intake", None, region=region))
+
+    @precondition(lambda self: any(self.has_case(a) for a in COORDINATORS))
+    @rule(
+        author=who,
+        i=pick,
+        kind=st.sampled_from(["visit", "training", "supervision", "systemic_problem"]),
+        later=meanwhile,
+    )
+    def other_work(self, author: str, i: int, kind: str, later: timedelta = timedelta(0)) -> None:
+        """A visit, a training, a supervision session or a systemic problem."""
+        self.pause(later)
+        region = COORDINATORS[author]
+        if kind == "visit":
+            case = self.cases_of(author, i)
+            if case:
+                self.save(author, self.entry("visit", case, place="home"))
+            return
+        extra = {"region": region} if kind != "systemic_problem" else {}
+        entry = self.entry(kind, None, **extra)
+        if kind == "systemic_problem":
+            marker = new_marker()
+            entry["fields"]["description"] = f"Interpreters are missing at hearings {marker}"
+            self.markers.add(marker)
+            version = self.save(author, entry)
+            self.problem_markers[version.root] = marker
+        else:
+            self.save(author, entry)
+
+    @precondition(lambda self: any(self.has_case(a) for a in COORDINATORS))
+    @rule(
+        author=who,
+        i=pick,
+        institution=st.sampled_from(["police", "prosecutor", "court"]),
+        hearing=st.one_of(st.none(), hearing_in),
+        later=meanwhile,
+    )
+    def accompaniment(
+        self,
+        author: str,
+        i: int,
+        institution: str,
+        hearing: timedelta | None,
+        later: timedelta = timedelta(0),
+    ) -> None:
+        self.pause(later)
+        case = self.cases_of(author, i)
+        if not case:
+            return
+        next_hearing = (self.world.now + hearing).isoformat() if hearing else None
+        self.save(
+            author,
+            self.entry(
+                "accompaniment",
+                case,
+                institution=institution,
+                hearing_type="trial" if institution == "court" else "statement",
+                next_hearing_at=next_hearing,
+            ),
+        )
+
+    @precondition(lambda self: bool(self.world.hearings()))
+    @rule(
+        i=pick,
+        before=st.sampled_from([timedelta(minutes=m) for m in (30, 100, 150, 250)]),
+        then=st.one_of(st.none(), hearing_in),
+    )
+    def attend_hearing(self, i: int, before: timedelta, then: timedelta | None) -> None:
+        """The coordinator goes to the hearing: the clock comes to shortly before it (the
+        scheduler runs on the way) and the accompaniment is logged, maybe with the next one."""
+        hearings = sorted(self.world.hearings(), key=lambda h: h.key)
+        hearing = hearings[i % len(hearings)]
+        assert hearing.due_at is not None
+        self.advance_to(hearing.due_at - before)
+        root = hearing.key.split(":")[1]
+        case = self.world.versions[root].case
+        next_hearing = (self.world.now + then).isoformat() if then else None
+        entry = plaintext(
+            "accompaniment",
+            case,
+            occurred_at=self.world.now.isoformat(),
+            institution="court",
+            hearing_type="trial",
+            next_hearing_at=next_hearing,
+        )
+        self.save(hearing.user, entry)
+
+    @precondition(lambda self: any(self.has_case(a) for a in COORDINATORS))
+    @rule(
+        author=who,
+        i=pick,
+        service=st.sampled_from(["legal", "medical", "psychological", "housing"]),
+        days=st.one_of(st.none(), st.integers(0, 20)),
+        later=meanwhile,
+    )
+    def referral(
+        self, author: str, i: int, service: str, days: int | None, later: timedelta = timedelta(0)
+    ) -> None:
+        self.pause(later)
+        case = self.cases_of(author, i)
+        if not case:
+            return
+        follow_up = (
+            (self.world.local(self.world.now) + timedelta(days=days)).isoformat()
+            if days is not None
+            else None
+        )
+        self.save(
+            author,
+            self.entry(
+                "referral", case, service_type=service, status="sent", follow_up_on=follow_up
+            ),
+        )
+
+    @precondition(lambda self: bool(self.decided(("submitted", "approved", "returned"))))
+    @rule(i=pick, status=st.sampled_from(["accepted", "received", "declined"]))
+    def referral_news(self, i: int, status: str) -> None:
+        """The provider answered: a later version of the same referral with its status."""
+        referrals = [
+            v for v in self.decided(("submitted", "approved", "returned")) if v.type == "referral"
+        ]
+        if not referrals:
+            return
+        prior = referrals[i % len(referrals)]
+        fields = {**prior.fields, "status": status, "notes": ""}
+        entry = plaintext(
+            "referral",
+            prior.case,
+            occurred_at=(self.world.now - timedelta(minutes=5)).isoformat(),
+            revises=prior.id,
+            **fields,
+        )
+        self.save(prior.author, entry, revises=prior)
+
+    @rule(author=who, online=st.booleans())
+    def phone(self, author: str, online: bool) -> None:
+        """The phone loses its signal (for days, maybe), or finds it and syncs its backlog."""
+        person = self.work.people[author]
+        person.online = online
+        if online:
+            self.stored(self.work.sync_outbox(author))
+
+    @precondition(lambda self: bool(self.waiting()))
+    @rule(i=pick, approve=st.booleans(), later=meanwhile)
+    def supervisor_decides(self, i: int, approve: bool, later: timedelta = timedelta(0)) -> None:
+        self.pause(later)
+        waiting = self.waiting()
+        version = waiting[i % len(waiting)]
+        page = self.work.get(SUPERVISOR, f"/entries/{version.id}")
+        # The authorised page shows what was typed: the marker is real text, not a decoy.
+        assert page.status_code == 200 and version.marker in page.text
+        decision = "approved" if approve else "returned"
+        self.work.decide(SUPERVISOR, version.id, decision, "" if approve else "Say which hearing.")
+        version.status = decision
+
+    @precondition(lambda self: bool(self.decided(("returned", "approved"))))
+    @rule(i=pick, move=st.one_of(st.none(), hearing_in))
+    def correct(self, i: int, move: timedelta | None) -> None:
+        """The author corrects a returned (or an approved) entry: a new version; an
+        accompaniment's correction may move its hearing."""
+        candidates = [v for v in self.decided(("returned", "approved")) if v.type != "case_intake"]
+        if not candidates:
+            return
+        prior = candidates[i % len(candidates)]
+        fields = {**prior.fields, "notes": ""}
+        if prior.type == "accompaniment" and move is not None and fields.get("next_hearing_at"):
+            fields["next_hearing_at"] = (self.world.now + move).isoformat()
+        entry = plaintext(
+            prior.type,
+            prior.case,
+            occurred_at=prior.occurred_at.isoformat(),
+            revises=prior.id,
+            **fields,
+        )
+        self.save(prior.author, entry, revises=prior)
+
+    @precondition(lambda self: self.world.now < END)
+    @rule(by=step)
+    def time_passes(self, by: timedelta) -> None:
+        self.advance_to(min(self.world.now + by, END))
+
+    @precondition(lambda self: self.world.now < END)
+    @rule(clock=st.sampled_from([time(7, 59), time(8, 0), time(16, 0), time(18, 0), time(18, 5)]))
+    def until(self, clock: time) -> None:
+        """The clock stops at a moment reminders care about: 08:00, 18:00, and around them."""
+        day = self.world.local(self.world.now)
+        moment = datetime.combine(day, clock, CHISINAU)
+        if moment <= self.world.now:
+            moment = datetime.combine(day + timedelta(days=1), clock, CHISINAU)
+        self.advance_to(min(moment, END))
+
+    @precondition(lambda self: not 4 <= self.world.local(self.world.now).day <= 24)
+    @rule(author=who, approve=st.booleans())
+    def monthly_report(self, author: str, approve: bool) -> None:
+        """The coordinator submits the month just over (or, late in a month, this one); the
+        supervisor decides. The Word file carries the systemic problems' text."""
+        today = self.world.local(self.world.now)
+        period = (
+            period_of(today)
+            if today.day >= 25
+            else period_of(today.replace(day=1) - timedelta(days=1))
+        )
+        if self.world.handed_in.get((author, period)) in ("submitted", "approved"):
+            return
+        marker = new_marker()
+        self.markers.add(marker)
+        self.work.submit_report(author, period, f"The month went as planned. {marker}")
+        self.world.handed_in[(author, period)] = "submitted"
+        word = self.work.report_word_text(SUPERVISOR, author, period)
+        assert marker in word
+        for root, problem in self.problem_markers.items():
+            counted = self.world.counted() & set(self.world.chains[root])
+            version = self.world.versions[next(iter(counted))] if counted else None
+            if (
+                version
+                and version.author == author
+                and period_of(self.world.local(version.occurred_at)) == period
+            ):
+                assert problem in word, "a counted systemic problem is missing from the report"
+        decision = "approved" if approve else "returned"
+        self.work.decide_report(SUPERVISOR, author, period, decision)
+        self.world.handed_in[(author, period)] = decision
+
+    # --- Invariants -------------------------------------------------------------------------
+
+    @invariant()
+    def deadlines_are_the_oracles(self) -> None:
+        assert_deadlines(self.world)
+
+    @invariant()
+    def approved_work_counts_once(self) -> None:
+        assert_counting(self.world, "Europe/Chisinau", self.team_id, START.date(), END.date())
+
+    @invariant()
+    def typed_text_stays_sealed(self) -> None:
+        assert_no_plaintext(self.markers, DATA_DIR, self.logs, self.pushes())
+
+    @invariant()
+    def another_team_sees_nothing(self) -> None:
+        if self.last_entry is None:
+            return
+        version = self.world.versions[self.last_entry]
+        if version.synced:
+            assert self.work.get(OUTSIDER, f"/entries/{version.id}").status_code == 404
+            code = self.world.cases[version.case].code if version.case else ""
+            if code:
+                assert self.work.get(OUTSIDER, f"/cases/{code}").status_code == 404
+        synced = sum(v.synced for v in self.world.versions.values())
+        if synced == self.outsider_looked_at:
+            return
+        self.outsider_looked_at = synced
+        for path in ("/approvals", "/cases?status=all"):
+            page = self.work.get(OUTSIDER, path)
+            assert page.status_code == 200
+            assert not markers_in(page.text, self.markers)
+            for case in self.world.cases.values():
+                assert not case.code or case.code not in page.text
+        assert (
+            self.work.get(OUTSIDER, f"/reports/monthly/ion/{period_of(START.date())}").status_code
+            == 404
+        )
+        assert self.work.indicators_csv(OUTSIDER, START, END) == self.outsider_baseline
+
+
+def logging_root():
+    import logging
+
+    return logging.getLogger()
+
+
+async def team_of(user_id: int) -> int:
+    from server.accounts.tables import User
+
+    return (await User.select(User.team).where(User.id == user_id).first())["team"]
