@@ -7,13 +7,27 @@ sent for the old one is not sent again for it.
 
 Kinds, who must act, and when a deadline is *closed* (the work it asks for is done):
 
-* `hearing` — an accompaniment's `next_hearing_at`, for the coordinator the case is assigned
-  to (the entry's author when the case has nobody). Closed when another accompaniment of the
-  same case is logged that took place no earlier than twelve hours before the hearing (the
-  accompaniment *of* that hearing; twelve hours allow for a hearing moved earlier that day).
-* `follow_up` — a referral's `follow_up_on`, for the same person. Closed when the referral
-  (its latest version) says the service was received or declined, or another referral of the
-  case was logged on or after the follow-up day.
+* `hearing` — a scheduled hearing: the `next_hearing_at` of the latest version of an
+  accompaniment or a `hearing_update` (which moves a hearing: the new date is a new hearing,
+  scheduled by the update). For the coordinator the case is assigned to (the entry's author
+  when the case has nobody). A hearing is a fact of the world, not of the approval: a
+  returned scheduling entry keeps its hearing open and reminded while it is corrected, and a
+  corrected version's date replaces the old one. Closed only by, of the same case (each
+  record read in the latest version of its own chain, whatever its status):
+  - an accompaniment whose `fields.hearing` names it (the record of that hearing);
+  - a `hearing_update` that names it: moved or cancelled, its reminders stop;
+  - legacy, from phones older than `fields.hearing` (the key absent): an accompaniment that
+    took place after the scheduling entry's `occurred_at` and no earlier than
+    `LEGACY_RECORD_WINDOW` (three hours) before the hearing.
+  An accompaniment with `fields.hearing` null records no scheduled hearing and closes
+  nothing; nor does the record of another hearing of the same case. An accompaniment logged
+  before the hearing was scheduled (the police in the morning, the court hearing it set for
+  the afternoon) can never be its record.
+* `follow_up` — a referral's `follow_up_on` (its latest version, returned or not: the
+  referral was made), for the same person. Closed when a later version of the same referral
+  (its `revises` chain) says the service was received or declined: until the outcome is
+  known the follow-up is due. An accepted referral is still followed up (accepted is not
+  received), and another referral of the case — perhaps to another service — closes nothing.
 * `reassessment` — the next reassessment of a resident, as `server.risk.services` computes it
   (level, triggers, hearings ahead), for the shelter staff member who made the latest
   assessment (else the one the case is assigned to, else whoever opened it). Closed by a new
@@ -21,15 +35,20 @@ Kinds, who must act, and when a deadline is *closed* (the work it asks for is do
 * `safety_plan` — each action of the latest assessment's safety plan that has a due date,
   for the same person. Closed by a new assessment, which brings a new plan.
 * `report_due` — each coordinator's monthly report: the team's schedule
-  (`ReportDueDate`, edited by an admin), else the 1st of the following month. Closed when
-  the report is submitted or approved (`server/reports`); a returned report is due again.
+  (`ReportDueDate`, edited by an admin), else the 1st of the following month. Due on the
+  day itself, and overdue after it (shown for a month behind, like every deadline). Closed
+  when the report is submitted or approved (`server/reports`); a returned report is due
+  again.
 * `approvals_overdue` — for a supervisor, when entries have waited for a decision longer
   than `APPROVAL_WAIT_DAYS`: one deadline, about the oldest of them. Closed when none has.
 * `correction_due` — a returned entry not yet corrected, for its author, due
-  `CORRECTION_DAYS` after it was returned. Closed by the correction.
+  `CORRECTION_DAYS` after it was returned. Closed by the correction (a later version of its
+  chain); a correction that is returned in turn is due again, on its own key.
 
-Only the latest version of an entry sets a deadline (a corrected hearing date replaces the
-old one), and a version that was returned sets none (it is a `correction_due` instead).
+Only the latest version of an entry sets a deadline (a corrected date replaces the old
+one). A returned version still sets its hearing or follow-up (the world does not wait for
+the approval); it is also a `correction_due` for its author. A returned assessment sets no
+reassessment: the one before it stands until the correction arrives.
 """
 
 from __future__ import annotations
@@ -55,8 +74,17 @@ from server.risk.services import board, zone_name
 
 APPROVAL_WAIT_DAYS = 3
 CORRECTION_DAYS = 2
-# An accompaniment that took place this long before the hearing still counts as its record.
-HEARING_RECORD_WINDOW = timedelta(hours=12)
+# Legacy rule (accompaniments from phones that do not name the hearing they record): one that
+# took place this long before the hearing may still be its record. Three hours allow for
+# meeting the person and travelling to the court, and for a record timed when the
+# accompaniment began; they leave out a morning visit to the police before an afternoon
+# hearing (a closing that would silence the hearing's reminders is the costlier mistake).
+LEGACY_RECORD_WINDOW = timedelta(hours=3)
+# The hearings a capture form offers to record, move or cancel: any still open from a month
+# behind, however far ahead.
+OFFERED_AHEAD = timedelta(days=400)
+# A referral's outcome: once known, there is nothing left to follow up.
+FOLLOW_UP_OUTCOMES = ("received", "declined")
 # What the Upcoming page and the scheduler look at: two weeks ahead, a month behind.
 AHEAD = timedelta(days=15)
 BEHIND = timedelta(days=30)
@@ -83,6 +111,8 @@ class Deadline:
     due_on: date | None = None  # a day (everything else)
     case_code: str = ""
     count: int = 0
+    # What it is about, where forms need it: the root of the entry that scheduled a hearing.
+    about: str = ""
 
     def day(self, zone: ZoneInfo) -> date:
         return self.due_at.astimezone(zone).date() if self.due_at else self.due_on  # type: ignore[return-value]
@@ -104,7 +134,12 @@ def _responsible(user: CurrentUser):
     )
 
 
-async def _dated_entries(user: CurrentUser, entry_type: str, condition) -> list[dict]:
+SCHEDULING_TYPES = ("accompaniment", "hearing_update")
+
+
+async def _dated_entries(user: CurrentUser, entry_types: tuple[str, ...], condition) -> list[dict]:
+    """The latest version of each chain of these types (returned or not) that the user may
+    see and `condition` picks."""
     query = visible_entries(
         user,
         Entry.select(
@@ -112,57 +147,90 @@ async def _dated_entries(user: CurrentUser, entry_type: str, condition) -> list[
             Entry.root,
             Entry.case,
             Entry.case.code,
+            Entry.occurred_at,
             Entry.due_at,
             Entry.due_on,
             Entry.details,
-        ).where(
-            (Entry.type == entry_type)
-            & (Entry.status != "returned")
-            & latest_version_condition()
-            & condition
-            & _responsible(user)
-        ),
+        ).where(Entry.type.is_in(list(entry_types)) & latest_version_condition() & condition),
     )
     return [] if query is None else await query.limit(500)
 
 
-async def _later_records(entry_type: str, case_ids: list) -> list[dict]:
-    """Entries of that type of these cases (any version that stands), to close deadlines."""
+def closes_hearing(record: dict, hearing: dict) -> bool:
+    """Whether `record` (an accompaniment or hearing update, the latest version of its chain)
+    closes `hearing` (the latest version of the entry that scheduled it). Both are rows with
+    `root`, `case`, `occurred_at` and `details`; the hearing also has `due_at`, the record
+    its `type`. The rule is the module's docstring."""
+    if record["case"] != hearing["case"] or str(record["root"]) == str(hearing["root"]):
+        return False
+    details = details_of(record.get("details"))
+    if record["type"] == "hearing_update":
+        return details.get("hearing") == str(hearing["root"])
+    if "hearing" in details:
+        return details["hearing"] is not None and details["hearing"] == str(hearing["root"])
+    # Legacy: the phone did not say which hearing this records.
+    return (
+        record["occurred_at"] > hearing["occurred_at"]
+        and record["occurred_at"] >= hearing["due_at"] - LEGACY_RECORD_WINDOW
+    )
+
+
+async def _hearing_records(case_ids: list) -> list[dict]:
+    """What may close a hearing of these cases: the latest version of each accompaniment and
+    hearing update of the cases."""
     if not case_ids:
         return []
-    return await Entry.select(Entry.case, Entry.root, Entry.occurred_at).where(
-        Entry.case.is_in(case_ids) & (Entry.type == entry_type) & (Entry.status != "returned")
+    return await Entry.select(
+        Entry.case, Entry.root, Entry.type, Entry.occurred_at, Entry.details
+    ).where(
+        Entry.case.is_in(case_ids)
+        & Entry.type.is_in(list(SCHEDULING_TYPES))
+        & latest_version_condition()
     )
+
+
+async def _open_hearings(
+    user: CurrentUser, now: datetime, condition, ahead: timedelta = AHEAD
+) -> list[Deadline]:
+    rows = await _dated_entries(
+        user,
+        SCHEDULING_TYPES,
+        Entry.due_at.is_not_null()
+        & (Entry.due_at >= now - BEHIND)
+        & (Entry.due_at <= now + ahead)
+        & condition,
+    )
+    records = await _hearing_records(list({row["case"] for row in rows}))
+    return [
+        Deadline(
+            key=f"hearing:{row['root']}:{row['due_at'].astimezone(UTC):%Y%m%dT%H%M}",
+            kind="hearing",
+            user_id=user.id,
+            url=f"/cases/{row['case.code']}",
+            due_at=row["due_at"],
+            case_code=row["case.code"] or "",
+            about=str(row["root"]),
+        )
+        for row in rows
+        if not any(closes_hearing(record, row) for record in records)
+    ]
 
 
 async def hearings(user: CurrentUser, now: datetime) -> list[Deadline]:
-    rows = await _dated_entries(
-        user,
-        "accompaniment",
-        Entry.due_at.is_not_null() & (Entry.due_at >= now - BEHIND) & (Entry.due_at <= now + AHEAD),
-    )
-    records = await _later_records("accompaniment", list({row["case"] for row in rows}))
-    found = []
-    for row in rows:
-        closed = any(
-            record["case"] == row["case"]
-            and record["root"] != row["root"]
-            and record["occurred_at"] >= row["due_at"] - HEARING_RECORD_WINDOW
-            for record in records
-        )
-        if closed:
-            continue
-        found.append(
-            Deadline(
-                key=f"hearing:{row['root']}:{row['due_at'].astimezone(UTC):%Y%m%dT%H%M}",
-                kind="hearing",
-                user_id=user.id,
-                url=f"/cases/{row['case.code']}",
-                due_at=row["due_at"],
-                case_code=row["case.code"] or "",
-            )
-        )
-    return found
+    return await _open_hearings(user, now, _responsible(user))
+
+
+async def offered_hearings(user: CurrentUser, now: datetime | None = None) -> list[dict]:
+    """The open hearings of the cases this user may see, for the capture forms that record,
+    move or cancel one: the scheduling entry's root, the case code and the time — nothing
+    else, since the offline copy of a form keeps it on the phone."""
+    now = now or datetime.now(UTC)
+    found = await _open_hearings(user, now, Entry.case.status == "open", ahead=OFFERED_AHEAD)
+    found.sort(key=lambda d: (d.case_code, d.due_at))
+    return [
+        {"id": d.about, "case": d.case_code, "at": d.due_at.astimezone(UTC).isoformat()}  # type: ignore[union-attr]
+        for d in found
+    ]
 
 
 async def follow_ups(user: CurrentUser, now: datetime) -> list[Deadline]:
@@ -170,35 +238,24 @@ async def follow_ups(user: CurrentUser, now: datetime) -> list[Deadline]:
     today = now.astimezone(zone).date()
     rows = await _dated_entries(
         user,
-        "referral",
+        ("referral",),
         Entry.due_on.is_not_null()
         & (Entry.due_on >= today - BEHIND)
-        & (Entry.due_on <= today + AHEAD),
+        & (Entry.due_on <= today + AHEAD)
+        & _responsible(user),
     )
-    records = await _later_records("referral", list({row["case"] for row in rows}))
-    found = []
-    for row in rows:
-        if details_of(row.get("details")).get("status") in ("received", "declined"):
-            continue
-        closed = any(
-            record["case"] == row["case"]
-            and record["root"] != row["root"]
-            and record["occurred_at"].astimezone(zone).date() >= row["due_on"]
-            for record in records
+    return [
+        Deadline(
+            key=f"follow_up:{row['root']}:{row['due_on']:%Y%m%d}",
+            kind="follow_up",
+            user_id=user.id,
+            url=f"/cases/{row['case.code']}",
+            due_on=row["due_on"],
+            case_code=row["case.code"] or "",
         )
-        if closed:
-            continue
-        found.append(
-            Deadline(
-                key=f"follow_up:{row['root']}:{row['due_on']:%Y%m%d}",
-                kind="follow_up",
-                user_id=user.id,
-                url=f"/cases/{row['case.code']}",
-                due_on=row["due_on"],
-                case_code=row["case.code"] or "",
-            )
-        )
-    return found
+        for row in rows
+        if details_of(row.get("details")).get("status") not in FOLLOW_UP_OUTCOMES
+    ]
 
 
 async def reassessments(user: CurrentUser, now: datetime) -> list[Deadline]:
@@ -315,7 +372,7 @@ async def reports(user: CurrentUser, now: datetime) -> list[Deadline]:
     for period, due_on in (await report_schedule(user.team_id, periods)).items():
         if period in handed_in:
             continue
-        if today <= due_on <= today + AHEAD:
+        if today - BEHIND <= due_on <= today + AHEAD:
             found.append(
                 Deadline(
                     key=f"report_due:{user.id}:{period}",

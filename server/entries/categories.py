@@ -200,6 +200,12 @@ HEARING_TYPE = ChoiceList(
     ),
 )
 
+# What became of a scheduled hearing (the `hearing_update` entry).
+HEARING_CHANGE = ChoiceList(
+    "hearing_change",
+    (("moved", _l("Moved to another date")), ("cancelled", _l("Cancelled"))),
+)
+
 YES_NO_UNKNOWN = ChoiceList(
     "yes_no_unknown",
     (("yes", _l("Yes")), ("partly", _l("Partly")), ("no", _l("No")), ("unknown", _l("Not known"))),

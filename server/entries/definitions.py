@@ -33,7 +33,7 @@ class Field:
     key: str
     label: LazyString
     # text, textarea, integer, date, datetime, choice, choices, boolean, region, cases,
-    # answers, version, safety_plan
+    # answers, version, safety_plan, hearing (the id of the entry that scheduled a hearing)
     kind: str
     required: bool = False
     choices: c.ChoiceList | None = None
@@ -61,6 +61,8 @@ class EntryType:
     case: str  # "required", "new" (opens a case) or "none"
     fields: tuple[Field, ...]
     roles: tuple[str, ...] = ("coordinator", "shelter")
+    # JSON Schema rules over `fields` that tie one field to another (all must hold).
+    rules: tuple[dict[str, Any], ...] = ()
 
     def field(self, key: str) -> Field:
         for item in self.fields:
@@ -202,6 +204,16 @@ ACCOMPANIMENT = EntryType(
             clear=True,
         ),
         Field("outcome", _l("Outcome"), "textarea", max_length=2000),
+        # Which scheduled hearing this accompaniment is the record of: the id of the entry
+        # that scheduled it (any version), or null for none. Phones older than this field
+        # leave the key out, and the deadlines fall back to a rule of time (server/deadlines).
+        Field(
+            "hearing",
+            _l("Scheduled hearing"),
+            "hearing",
+            clear=True,
+            hint=_l("If this was a hearing you were reminded of, choose it: its reminders stop."),
+        ),
         Field(
             "next_hearing_at",
             _l("Next hearing"),
@@ -210,6 +222,40 @@ ACCOMPANIMENT = EntryType(
             hint=_l("You will be reminded the evening before and two hours before."),
         ),
         NOTES,
+    ),
+)
+
+# A scheduled hearing that was moved or cancelled before it took place. A moved hearing is a
+# new hearing (this entry schedules it); the old one is closed and its reminders stop.
+HEARING_UPDATE = EntryType(
+    "hearing_update",
+    _l("Hearing moved or cancelled"),
+    _l("A scheduled hearing was moved to another date or cancelled."),
+    "required",
+    (
+        Field("hearing", _l("Scheduled hearing"), "hearing", True, clear=True),
+        Field("change", _l("What changed"), "choice", True, c.HEARING_CHANGE, clear=True),
+        Field(
+            "next_hearing_at",
+            _l("New date and time"),
+            "datetime",
+            clear=True,
+            hint=_l("Only when the hearing was moved."),
+        ),
+        NOTES,
+    ),
+    rules=(
+        {
+            "if": {"properties": {"change": {"const": "moved"}}, "required": ["change"]},
+            "then": {
+                "required": ["next_hearing_at"],
+                "properties": {"next_hearing_at": {"type": "string"}},
+            },
+        },
+        {
+            "if": {"properties": {"change": {"const": "cancelled"}}, "required": ["change"]},
+            "then": {"properties": {"next_hearing_at": {"type": "null"}}},
+        },
     ),
 )
 
@@ -353,6 +399,7 @@ ENTRY_TYPES: dict[str, EntryType] = {
         CASE_INTAKE,
         VISIT,
         ACCOMPANIMENT,
+        HEARING_UPDATE,
         REFERRAL,
         RISK_ASSESSMENT,
         RISK_TRIGGER,
@@ -399,6 +446,8 @@ def field_schema(item: Field) -> dict[str, Any]:
         }
     elif item.kind == "boolean":
         schema = {"type": "boolean"}
+    elif item.kind == "hearing":
+        schema = {"type": "string", "pattern": f"^{UUID4}$"}
     elif item.kind == "cases":
         schema = {
             "type": "array",
@@ -467,6 +516,7 @@ def entry_schema(entry_type: EntryType) -> dict[str, Any]:
                 "additionalProperties": False,
                 "required": ["notes", *[f.key for f in entry_type.fields if f.required]],
                 "properties": {item.key: field_schema(item) for item in entry_type.fields},
+                **({"allOf": list(entry_type.rules)} if entry_type.rules else {}),
             },
         },
     }
@@ -620,4 +670,10 @@ def clear_metadata(plaintext: dict[str, Any]) -> dict[str, Any]:
     """The fields of an entry that may sit in clear columns (categories, counts, dates)."""
     entry_type = ENTRY_TYPES[plaintext["type"]]
     fields = plaintext.get("fields", {})
-    return {item.key: fields.get(item.key) for item in entry_type.clear_fields}
+    # A hearing reference left out is not the same as null: the key absent marks an older
+    # phone, whose accompaniments the deadlines read by the legacy rule of time.
+    return {
+        item.key: fields.get(item.key)
+        for item in entry_type.clear_fields
+        if item.kind != "hearing" or item.key in fields
+    }

@@ -13,6 +13,7 @@ from server.cases.tables import Case
 from server.core.guards import role_in, signed_in
 from server.core.i18n import gettext as _
 from server.core.templating import render
+from server.deadlines.services import offered_hearings
 from server.entries.access import visible_cases, visible_entry
 from server.entries.definitions import ENTRY_TYPES, all_schemas
 from server.entries.presentation import present_fields
@@ -64,6 +65,10 @@ async def capture_form(request: Request, type_key: FromPath[str]) -> Template:
             "prefill": await correction_prefill(
                 request.scope["user"], request.query_params.get("revises", ""), type_key
             ),
+            # The open hearings an accompaniment may record or an update may move or cancel.
+            "hearings": await offered_hearings(request.scope["user"])
+            if any(f.kind == "hearing" for f in entry_type.fields)
+            else [],
             # The risk assessment's questions come from the instrument file, in this language.
             "risk": risk_form_context() if type_key == "risk_assessment" else None,
         },

@@ -116,9 +116,39 @@ async def _check_revision(plaintext: dict, author: CurrentUser, case: dict | Non
     return str(prior["root"] or prior["id"])
 
 
-def _clear_columns(plaintext: dict, case: dict | None) -> dict[str, Any]:
+# Entries that may schedule a hearing (`next_hearing_at`): what a `hearing` field may name.
+SCHEDULING_TYPES = ("accompaniment", "hearing_update")
+
+
+async def _check_hearing(plaintext: dict, case: dict | None) -> str | None:
+    """The root of the chain of the entry that scheduled the hearing this one names (any of
+    its versions may be named; the hearing is keyed by the root), after checking that it is
+    an accompaniment or hearing update of the same case."""
+    named = plaintext["fields"].get("hearing")
+    if not named:
+        return None
+    prior = (
+        await Entry.select(Entry.id, Entry.root, Entry.type, Entry.case)
+        .where(Entry.id == uuid.UUID(named))
+        .first()
+    )
+    if (
+        prior is None
+        or case is None
+        or prior["case"] != case["id"]
+        or prior["type"] not in SCHEDULING_TYPES
+    ):
+        raise EntryError("unknown_hearing", "The hearing this entry names is not of this case.")
+    return str(prior["root"] or prior["id"])
+
+
+def _clear_columns(
+    plaintext: dict, case: dict | None, hearing_root: str | None = None
+) -> dict[str, Any]:
     fields = plaintext["fields"]
     details = clear_metadata(plaintext)
+    if hearing_root is not None:
+        details["hearing"] = hearing_root  # the deadline's key, whichever version was named
     region = (case or {}).get("region") or fields.get("region") or ""
     # Risk assessments are scored here with the instrument version they name; triggers
     # make a reassessment due (server.risk.scoring). Raises AssessmentError (a Rejection).
@@ -144,7 +174,8 @@ async def store_entry(
     case = await _check_case(plaintext, author)
     await _check_linked_cases(plaintext, author)
     root = await _check_revision(plaintext, author, case)
-    clear = _clear_columns(plaintext, case)
+    hearing_root = await _check_hearing(plaintext, case)
+    clear = _clear_columns(plaintext, case, hearing_root)
 
     for _attempt in range(5):
         case_code = None

@@ -6,8 +6,9 @@ When a reassessment is due:
 * the latest assessment sets it from its level (stored as `Entry.due_on` when it arrived);
 * a trigger recorded after that assessment (a `risk_trigger` entry, or a visit with a
   trigger) makes it due on the trigger's day: at once;
-* a hearing ahead (an accompaniment's `next_hearing_at`) makes it due the instrument's
-  `hearing_within_days` before the hearing, unless an assessment was made in that window.
+* a hearing ahead (an accompaniment's or a moved hearing's `next_hearing_at`) makes it due
+  the instrument's `hearing_within_days` before the hearing, unless an assessment was made
+  in that window.
 A resident never assessed is due from the day the case was opened.
 """
 
@@ -100,7 +101,7 @@ def _standing(case: dict, rows: list[dict], time_zone: str) -> Standing:
     window = timedelta(days=instrument.hearing_within_days)
     for row in live:
         hearing = row.get("due_at")
-        if row["type"] != "accompaniment" or hearing is None:
+        if row["type"] not in ("accompaniment", "hearing_update") or hearing is None:
             continue
         starts = hearing - window
         # A hearing still ahead of the assessment, whose window the assessment did not fall in.
@@ -134,7 +135,7 @@ _ENTRY_COLUMNS = (
     Entry.due_at,
     Entry.details,
 )
-_RISK_TYPES = ("risk_assessment", "risk_trigger", "visit", "accompaniment")
+_RISK_TYPES = ("risk_assessment", "risk_trigger", "visit", "accompaniment", "hearing_update")
 
 
 async def _risk_entries(user: CurrentUser, case_ids: list[uuid.UUID]) -> dict[str, list[dict]]:

@@ -63,13 +63,17 @@ def test_hostile_text_is_inert_on_every_page_that_shows_it(
     make_user("elena", role="supervisor", team="VPC North")
     case_id, case_code = open_case(ion, region="North", **hostile_fields("case_intake"))
     entry_ids = []
+    stored: dict[str, str] = {}
     for type_key in ENTRY_TYPE_KEYS:
         if type_key == "case_intake":
             continue
         case = None if ENTRY_TYPES[type_key].case == "none" else case_id
-        result = submit(ion, plaintext(type_key, case, **hostile_fields(type_key)))
+        # A hearing update names the hearing the accompaniment above scheduled.
+        extra = {"hearing": stored["accompaniment"]} if type_key == "hearing_update" else {}
+        result = submit(ion, plaintext(type_key, case, **hostile_fields(type_key), **extra))
         assert result["status"] == "stored", (type_key, result)
         entry_ids.append(result["id"])
+        stored[type_key] = result["id"]
     intake = run(Entry.select(Entry.id).where(Entry.type == "case_intake").first())
     entry_ids.append(str(intake["id"]))
     dialogs: list[str] = []

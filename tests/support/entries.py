@@ -35,6 +35,13 @@ VALID_FIELDS: dict[str, dict[str, Any]] = {
         "next_hearing_at": None,
         "notes": "",
     },
+    # Names a scheduling entry by a made-up id: valid against the schema; storing it needs the
+    # id of a stored accompaniment of the same case (`hearing=...`).
+    "hearing_update": {
+        "hearing": "0f0e0d0c-0b0a-4909-8807-060504030201",
+        "change": "cancelled",
+        "notes": "",
+    },
     "referral": {
         "service_type": "legal",
         "provider": "Legal aid office",

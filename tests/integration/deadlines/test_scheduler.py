@@ -234,12 +234,22 @@ def test_follow_up_reminder_the_morning_of_the_day_and_closed_when_received(ion)
     assert tick(local(CHISINAU, other, 8, 0)) == []
 
 
-def test_follow_up_closed_by_a_later_referral_of_the_case(ion):
+def test_follow_up_not_closed_by_another_referral_of_the_case(ion):
+    """A referral of the same case to another service has nothing to do with this one."""
     user_id, case_id, _code = ion
     day = DAY + timedelta(days=2)
     submit(user_id, plaintext("referral", case_id, follow_up_on=day.isoformat()))
-    submit(user_id, plaintext("referral", case_id, occurred_at=f"{day.isoformat()}T07:30:00+02:00"))
-    assert tick(local(CHISINAU, day, 8, 0)) == []
+    submit(
+        user_id,
+        plaintext(
+            "referral",
+            case_id,
+            service_type="medical",
+            status="received",
+            occurred_at=f"{day.isoformat()}T07:30:00+02:00",
+        ),
+    )
+    assert tick(local(CHISINAU, day, 8, 0)) == ["morning"]
 
 
 def test_reassessment_reminder_for_the_assessor_in_belgrade():

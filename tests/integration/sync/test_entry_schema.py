@@ -70,6 +70,7 @@ def test_every_entry_type_is_published_to_anyone(schemas: dict) -> None:
             "case_intake",
             "visit",
             "accompaniment",
+            "hearing_update",
             "referral",
             "risk_assessment",
             "risk_trigger",

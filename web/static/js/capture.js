@@ -71,6 +71,38 @@ export function formToPlaintext(form) {
   };
 }
 
+// The hearing select: the open hearings of the chosen case, from the list the server put in
+// the page (scheduling entry id, case code, time: the offline copy carries nothing more).
+function fillHearings(form) {
+  const caseInput = form.elements.namedItem("case");
+  const chosen = caseInput ? caseInput.value : "";
+  for (const select of form.querySelectorAll('select[data-kind="hearing"]')) {
+    let hearings = [];
+    try { hearings = JSON.parse(select.dataset.hearings || "[]"); } catch (e) { hearings = []; }
+    const keep = select.value;
+    const first = select.options[0];
+    const mine = hearings.filter((h) => h.case === chosen);
+    const options = mine.map((h) => {
+      const when = new Date(h.at).toLocaleString(document.documentElement.lang || undefined, {
+        dateStyle: "medium", timeStyle: "short",
+      });
+      const option = document.createElement("option");
+      option.value = h.id;
+      option.textContent = (select.dataset.labelHearing || "{when}").replace("{when}", when);
+      return option;
+    });
+    if (chosen && !mine.length && select.required) {
+      const none = document.createElement("option");
+      none.value = "";
+      none.disabled = true;
+      none.textContent = select.dataset.labelNoneOpen || "";
+      options.push(none);
+    }
+    select.replaceChildren(first, ...options);
+    if (keep && mine.some((h) => h.id === keep)) select.value = keep;
+  }
+}
+
 function checkRequired(form) {
   let first = null;
   for (const el of form.querySelectorAll(".field-error")) el.remove();
@@ -169,6 +201,7 @@ async function onSubmit(event) {
     form.reset();
     forgetCorrection(form);
     setDefaults(form);
+    fillHearings(form);
     await renderStatus(form);
     window.scrollTo({ top: 0 });
     afterSave().then(() => renderStatus(form));
@@ -217,6 +250,17 @@ function writeField(form, container, value) {
   if (!input || input instanceof RadioNodeList) return;
   if (kind === "boolean") input.checked = value === true;
   else if (kind === "datetime") input.value = inputFromIso(value);
+  else if (kind === "hearing") {
+    fillHearings(form);
+    if (value && !Array.from(input.options).some((o) => o.value === value)) {
+      // A hearing no longer open (or named by an older version): keep what was written.
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = input.dataset.labelNamed || value;
+      input.append(option);
+    }
+    input.value = value || "";
+  }
   else if (value !== null && value !== undefined && typeof value !== "object") input.value = String(value);
 }
 
@@ -260,10 +304,13 @@ function init(root) {
   if (!form || form.dataset.ready) return;
   form.dataset.ready = "1";
   applyAddress(form);
+  fillHearings(form);
   applyPrefill(form);
   // The risk form's own script, only where it is needed (boosted links run no head scripts).
   if (form.querySelector("[data-risk-instrument]")) import("./risk-form.js");
   setDefaults(form);
+  const caseInput = form.elements.namedItem("case");
+  if (caseInput) caseInput.addEventListener("change", () => fillHearings(form));
   sealingKey(); // fetch and keep the key while online
   renderStatus(form);
 }
