@@ -9,13 +9,13 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
+from server.accounts.sessions import load_user
 from server.approvals.counting import counted_entries
 from server.deadlines.services import deadlines_for
 from server.entries.tables import Entry
 from server.indicators.services import IndicatorFilters, compile_counts
 from server.reports.compiling import compile_month
 from tests.scenarios.oracle import World, period_of
-from tests.support.approvals import current_user
 from tests.support.database import all_tables
 from tests.support.run import run
 
@@ -44,9 +44,13 @@ def markers_in(text: str, markers: set[str]) -> set[str]:
     return set(MARKER.findall(text)) & markers
 
 
+async def _every_row() -> list:
+    return [await table.select() for table in all_tables()]
+
+
 def database_text() -> str:
-    """Every row of every table, every column, as text."""
-    return "\n".join(repr(run(table.select())) for table in all_tables())
+    """Every row of every table, every column, as text (one event loop for them all)."""
+    return repr(run(_every_row()))
 
 
 def data_dir_text(data_dir: Path) -> str:
@@ -71,14 +75,23 @@ def assert_no_plaintext(
 def assert_counting(world: World, zone: str, team_id: int, first: date, last: date) -> None:
     """Counted entries, each coordinator's months and the team's indicators agree with the
     oracle: each approved piece of work once, in its latest approved version, nothing else."""
-    counted = {str(row["id"]) for row in run(counted_entries(Entry.id))}
-    assert counted == world.counted()
     periods = sorted({period_of(first), period_of(world.local(world.now))})
-    for period in periods:
-        for user in world.coordinators:
-            figures = run(compile_month(world.user_ids[user], month_first(period), zone))
-            assert figures["by_type"] == world.counted_in_month(user, period), (user, period)
-    raw = run(compile_counts(IndicatorFilters(first, last, team_id), zone))
+
+    async def answers():
+        counted = {str(row["id"]) for row in await counted_entries(Entry.id)}
+        months = {
+            (user, period): (await compile_month(world.user_ids[user], month_first(period), zone))[
+                "by_type"
+            ]
+            for period in periods
+            for user in world.coordinators
+        }
+        return counted, months, await compile_counts(IndicatorFilters(first, last, team_id), zone)
+
+    counted, months, raw = run(answers())
+    assert counted == world.counted()
+    for (user, period), by_type in months.items():
+        assert by_type == world.counted_in_month(user, period), (user, period)
     inside = [
         world.versions[entry_id]
         for entry_id in world.counted()
@@ -95,13 +108,15 @@ def month_first(period: str) -> date:
 
 
 def server_dated_deadlines(world: World) -> dict[str, set[str]]:
-    found = {}
-    for user in world.user_ids:
-        if user not in world.coordinators and user not in world.shelter_staff:
-            continue
-        deadlines = run(deadlines_for(current_user(world.user_ids[user]), world.now))
-        found[user] = {d.key for d in deadlines if d.kind in DATED_KINDS}
-    return found
+    async def answers() -> dict[str, set[str]]:
+        found = {}
+        for user in (*world.coordinators, *world.shelter_staff):
+            person = await load_user(world.user_ids[user])
+            deadlines = await deadlines_for(person, world.now)
+            found[user] = {d.key for d in deadlines if d.kind in DATED_KINDS}
+        return found
+
+    return run(answers())
 
 
 def assert_deadlines(world: World) -> None:

@@ -145,7 +145,9 @@ class World:
             ):
                 continue
             if record.type == "hearing_update" or "hearing" in record.fields:
-                if record.fields.get("hearing") == root:
+                named = record.fields.get("hearing")
+                # Any version of the scheduling entry may be named: the hearing is its chain's.
+                if named in self.versions and self.versions[named].root == root:
                     return True
             elif (
                 record.occurred_at > scheduling.occurred_at
@@ -223,7 +225,8 @@ class World:
                 if self.handed_in.get((user, period)) in ("submitted", "approved"):
                     continue
                 due_on = self.report_schedule.get(period) or next_month_first(period)
-                if not today <= due_on <= today + timedelta(days=15):
+                # Due on the day, overdue after it (shown a month behind, like every deadline).
+                if not today - timedelta(days=30) <= due_on <= today + timedelta(days=15):
                     continue
                 found.append(
                     Expected(

@@ -11,15 +11,10 @@ from tests.scenarios.moldova import MoldovaMonth
 def replay(*steps):
     machine = MoldovaMonth()
     try:
+        machine.check_all()
         for name, arguments in steps:
             getattr(machine, name)(**arguments)
-            for check in (
-                machine.deadlines_are_the_oracles,
-                machine.approved_work_counts_once,
-                machine.typed_text_stays_sealed,
-                machine.another_team_sees_nothing,
-            ):
-                check()
+            machine.check_all()
     finally:
         machine.teardown()
 
