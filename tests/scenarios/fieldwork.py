@@ -23,7 +23,6 @@ SYNC_BATCH = 100  # the most entries one sync request may carry (CONTRACT.md)
 class Person:
     username: str
     user_id: int
-    role: str
     cookies: dict = field(default_factory=dict)
     csrf: str = ""
     token: str = ""  # the phone's device token, for those who do field work
@@ -38,10 +37,10 @@ class Fieldwork:
         self.client = client
         self.people: dict[str, Person] = {}
 
-    def join(self, username: str, user_id: int, role: str, phone: bool) -> Person:
+    def join(self, username: str, user_id: int, phone: bool) -> Person:
         self.client.cookies.clear()
         csrf = log_in(self.client, username)
-        person = Person(username, user_id, role, csrf=csrf)
+        person = Person(username, user_id, csrf=csrf)
         if phone:
             _device, person.token = register_device(self.client, csrf, f"{username}'s phone")
         person.cookies = dict(self.client.cookies)

@@ -93,6 +93,8 @@ class World:
     cases: dict[str, CaseRecord] = field(default_factory=dict)
     handed_in: dict[tuple[str, str], str] = field(default_factory=dict)  # (user, period) → status
     sent: set[str] = field(default_factory=set)  # reminder keys "deadline|lead|user id"
+    instrument: Instrument | None = None  # the shelter's: reassessments and safety plans
+    closed: set[str] = field(default_factory=set)  # cases closed (people who left)
 
     # --- Entries ---------------------------------------------------------------------------
 
@@ -246,7 +248,8 @@ class World:
         return found
 
     def dated_deadlines(self) -> list[Expected]:
-        return self.hearings() + self.follow_ups() + self.report_dues()
+        shelter = shelter_deadlines(self, self.instrument, self.closed) if self.instrument else []
+        return self.hearings() + self.follow_ups() + self.report_dues() + shelter
 
     def still_ahead(self, deadline: Expected) -> bool:
         if deadline.due_at is not None:
@@ -267,3 +270,110 @@ class World:
             if key not in self.sent:
                 due.add(key)
         return due
+
+
+# --- The shelter: reassessments and safety plans ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """What the oracle reads from the SOP's instrument file: scores, levels, intervals."""
+
+    scores: dict[str, dict[str, int]]  # item id → answer → score
+    levels: tuple[tuple[str, int, int], ...]  # (level, from score, reassess after days)
+    trigger_kinds: tuple[str, ...]
+
+    def level(self, answers: dict[str, str]) -> str:
+        score = sum(self.scores[item][answer] for item, answer in answers.items())
+        return [name for name, start, _days in self.levels if score >= start][-1]
+
+    def days(self, level: str) -> int:
+        return next(days for name, _start, days in self.levels if name == level)
+
+
+def load_instrument(path) -> Instrument:
+    import json
+
+    data = json.loads(path.read_text())
+    return Instrument(
+        scores={
+            item["id"]: {answer["value"]: answer["score"] for answer in item["answers"]}
+            for domain in data["domains"]
+            for item in domain["items"]
+        },
+        levels=tuple(
+            (level["id"], level["from_score"], level["reassess_after_days"])
+            for level in data["levels"]
+        ),
+        trigger_kinds=tuple(data["triggers"]["kinds"]),
+    )
+
+
+def day_of(version: Version) -> date:
+    """The day as the staff member lived it: the date in the entry's own offset."""
+    return version.occurred_at.date()
+
+
+def standing_versions(world: World, case: str) -> list[Version]:
+    """Of each chain of the case, its latest version if it stands (submitted or approved): a
+    returned one is back with its author and the versions before it are corrected."""
+    found = []
+    for root in world.chains:
+        latest = world.latest(root)
+        if latest is not None and latest.case == case and latest.status != "returned":
+            found.append(latest)
+    return found
+
+
+def shelter_deadlines(world: World, instrument: Instrument, closed: set[str]) -> list[Expected]:
+    found = []
+    for case in world.cases.values():
+        if case.id in closed or not case.code:
+            continue
+        live = standing_versions(world, case.id)
+        assessments = sorted(
+            (v for v in live if v.type == "risk_assessment"), key=lambda v: v.occurred_at
+        )
+        if not assessments:
+            intake = next(
+                v for v in world.versions.values() if v.type == "case_intake" and v.case == case.id
+            )
+            next_due, owner, latest = day_of(intake), case.owner, None
+        else:
+            latest = assessments[-1]
+            fields = latest.fields
+            level = fields.get("override_level") or instrument.level(fields["answers"])
+            next_due = day_of(latest) + timedelta(days=instrument.days(level))
+            owner = latest.author
+            for trigger in live:
+                if (
+                    trigger.type == "risk_trigger"
+                    and trigger.occurred_at > latest.occurred_at
+                    and trigger.fields.get("trigger") in instrument.trigger_kinds
+                ):
+                    next_due = min(next_due, day_of(trigger))
+        morning = (("morning", _at(next_due, MORNING, world.zone)),)
+        found.append(
+            Expected(
+                key=f"reassessment:{case.id}:{next_due:%Y%m%d}",
+                kind="reassessment",
+                user=owner,
+                leads=morning,
+                due_on=next_due,
+            )
+        )
+        if latest is None:
+            continue
+        plan = latest.fields.get("safety_plan") or []
+        for text in sorted({action["due_on"] for action in plan if action.get("due_on")}):
+            due_on = date.fromisoformat(text)
+            found.append(
+                Expected(
+                    key=f"safety_plan:{latest.id}:{due_on:%Y%m%d}",
+                    kind="safety_plan",
+                    user=owner,
+                    leads=(("morning", _at(due_on, MORNING, world.zone)),),
+                    due_on=due_on,
+                )
+            )
+    return found
