@@ -282,10 +282,17 @@ class Instrument:
     scores: dict[str, dict[str, int]]  # item id → answer → score
     levels: tuple[tuple[str, int, int], ...]  # (level, from score, reassess after days)
     trigger_kinds: tuple[str, ...]
+    at_least: dict[tuple[str, str], str]  # (item, answer) → the lowest level it allows
 
     def level(self, answers: dict[str, str]) -> str:
+        """The highest level the score reaches, raised to any minimum an answer sets."""
+        names = [name for name, _start, _days in self.levels]
         score = sum(self.scores[item][answer] for item, answer in answers.items())
-        return [name for name, start, _days in self.levels if score >= start][-1]
+        position = max(i for i, (_name, start, _days) in enumerate(self.levels) if score >= start)
+        for item, answer in answers.items():
+            if (item, answer) in self.at_least:
+                position = max(position, names.index(self.at_least[item, answer]))
+        return names[position]
 
     def days(self, level: str) -> int:
         return next(days for name, _start, days in self.levels if name == level)
@@ -306,6 +313,13 @@ def load_instrument(path) -> Instrument:
             for level in data["levels"]
         ),
         trigger_kinds=tuple(data["triggers"]["kinds"]),
+        at_least={
+            (item["id"], answer["value"]): answer["at_least"]
+            for domain in data["domains"]
+            for item in domain["items"]
+            for answer in item["answers"]
+            if answer.get("at_least")
+        },
     )
 
 
