@@ -98,6 +98,7 @@ class TeamScenario(RuleBasedStateMachine):
     # --- Plumbing ---------------------------------------------------------------------------
 
     def teardown(self) -> None:
+        self.log_progress()
         try:
             self.client.__exit__(None, None, None)
         finally:
@@ -108,6 +109,23 @@ class TeamScenario(RuleBasedStateMachine):
             else:
                 os.environ["ALONGSIDE_PUSH_ENDPOINT_ALLOWLIST"] = self._allowlist
             get_settings.cache_clear()
+
+    def log_progress(self) -> None:
+        """One line per generated run in the file named by ALONGSIDE_SCENARIO_LOG (the long
+        runs' figures: how far the clock went, how much was logged and reminded)."""
+        path = os.environ.get("ALONGSIDE_SCENARIO_LOG")
+        if not path:
+            return
+        kinds: dict[str, int] = {}
+        for key in self.world.sent:
+            kinds[key.split(":", 1)[0]] = kinds.get(key.split(":", 1)[0], 0) + 1
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(
+                f"{type(self).__name__} until={self.world.now.isoformat()} "
+                f"entries={len(self.world.versions)} synced="
+                f"{sum(v.synced for v in self.world.versions.values())} "
+                f"counted={len(self.world.counted())} reminders={kinds}\n"
+            )
 
     def pushes(self) -> list[dict]:
         messages = []

@@ -27,7 +27,7 @@ QUICK = settings(
 )
 LONG = settings(
     max_examples=200,
-    stateful_step_count=50,
+    stateful_step_count=40,
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),
