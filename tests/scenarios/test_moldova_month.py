@@ -17,9 +17,12 @@ from hypothesis import HealthCheck, settings
 
 from tests.scenarios.moldova import COORDINATORS, END, MoldovaMonth
 
+# Seeded walks read every table and file, and another team's pages, every few steps (and at
+# the end); the deadlines, reminders and counts are checked after every step.
+LEAK_CHECK_EVERY = 4
 QUICK = settings(
     max_examples=2,
-    stateful_step_count=40,
+    stateful_step_count=25,
     derandomize=True,
     deadline=None,
     database=None,
@@ -59,10 +62,10 @@ def next_step(rng: random.Random, machine: MoldovaMonth) -> tuple[str, dict] | N
         ["accompaniment"] * 3
         + ["attend_hearing"] * 2
         + ["hearing_changes", "referral", "referral_news", "other_work", "intake", "phone"]
-        + ["supervisor_decides"] * 3
+        + ["supervisor_decides"] * 2
         + ["correct", "monthly_report"]
         + ["time_passes"] * 2
-        + ["until"] * 2
+        + ["until"]
     )
     if name in ("attend_hearing", "hearing_changes") and not machine.world.hearings():
         return None
@@ -110,15 +113,16 @@ def next_step(rng: random.Random, machine: MoldovaMonth) -> tuple[str, dict] | N
         "supervisor_decides": lambda: {"i": i, "approve": rng.random() < 0.75, "later": later},
         "correct": lambda: {"i": i, "move": rng.choice(HEARINGS)},
         "monthly_report": lambda: {"author": who, "approve": rng.random() < 0.7},
-        "time_passes": lambda: {"by": rng.choice(minutes(90, 300, 960, 1440, 2880))},
+        "time_passes": lambda: {"by": rng.choice(minutes(300, 960, 1440, 2880))},
         "until": lambda: {"clock": rng.choice([time(7, 59), time(8, 0), time(16), time(18)])},
     }[name]()
 
 
-@pytest.mark.parametrize("seed", [2025, 1011])
+@pytest.mark.parametrize("seed", [2025, pytest.param(1011, marks=pytest.mark.slow)])
 def test_a_whole_month(seed: int) -> None:
     rng = random.Random(seed)
     machine = MoldovaMonth()
+    steps = 0
     try:
         machine.caseload()
         machine.check_all()
@@ -127,7 +131,8 @@ def test_a_whole_month(seed: int) -> None:
             if step is None:
                 continue
             getattr(machine, step[0])(**step[1])
-            machine.check_all()
+            steps += 1
+            machine.check_all(leaks=steps % LEAK_CHECK_EVERY == 0)
         for author in COORDINATORS:  # the last phones come back
             machine.phone(author, True)
         machine.check_all()
