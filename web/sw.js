@@ -115,6 +115,7 @@ async function tellPages(message) {
 self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type === "skip-waiting") self.skipWaiting();
+  if (data.type === "push-subscribed") event.waitUntil(rememberCurrent().catch(() => {}));
   if (data.type === "refresh-pages") {
     event.waitUntil(
       refreshPages({ session: data.session, force: !!data.force })
@@ -195,14 +196,77 @@ self.addEventListener("push", (event) => {
   const url = reminderPath(message.url);
   const kind = typeof message.kind === "string" ? message.kind : "reminder";
   event.waitUntil(
-    self.registration.showNotification(String(message.title || "Alongside"), {
+    rememberCurrent().catch(() => {}).then(() => self.registration.showNotification(String(message.title || "Alongside"), {
       body: String(message.body || ""),
       tag: kind + " " + url,
       renotify: true,
       icon: "/static/icons/icon-192.png",
       data: { kind, url },
-    })
+    }))
   );
+});
+
+// --- A changed subscription ---------------------------------------------------------------
+// The browser may replace a push subscription (expired, keys renewed): the worker subscribes
+// again and tells the server, which puts the new subscription in the old one's place. The
+// worker has no session or CSRF token of its own, so it proves the old subscription instead:
+// its endpoint and auth secret, which only this browser and the server know. The last
+// subscription the server took is remembered here for browsers that give no
+// `oldSubscription` with the event.
+const PUSH_CACHE = "alongside-push";
+const PUSH_KEY = "/__alongside/push-subscription";
+
+function b64urlToBytes(text) {
+  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
+  return Uint8Array.from(atob(padded), (ch) => ch.charCodeAt(0));
+}
+
+async function rememberSubscription(subscription) {
+  const json = subscription && subscription.toJSON ? subscription.toJSON() : subscription;
+  if (!json || !json.endpoint || !json.keys || !json.keys.auth) return;
+  const cache = await caches.open(PUSH_CACHE);
+  await cache.put(PUSH_KEY, new Response(JSON.stringify({ endpoint: json.endpoint, keys: { auth: json.keys.auth } })));
+}
+
+async function rememberedSubscription() {
+  const hit = await (await caches.open(PUSH_CACHE)).match(PUSH_KEY);
+  return hit ? hit.json() : null;
+}
+
+async function rememberCurrent() {
+  const current = await self.registration.pushManager.getSubscription();
+  if (current) await rememberSubscription(current);
+}
+
+async function subscribeAgain(oldSubscription) {
+  const options = (oldSubscription && oldSubscription.options) || {};
+  let applicationServerKey = options.applicationServerKey || null;
+  try {
+    // The server's key now (it may have been renewed since the old subscription).
+    const answer = await fetch("/api/v1/push/vapid-public-key", { cache: "no-store" });
+    if (answer.ok) applicationServerKey = b64urlToBytes((await answer.json()).key);
+  } catch (error) {
+    // Offline: the old subscription's key is the best there is.
+  }
+  return self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey });
+}
+
+async function onSubscriptionChange(event) {
+  const old = event.oldSubscription ? event.oldSubscription.toJSON() : await rememberedSubscription();
+  const fresh = event.newSubscription || (await subscribeAgain(event.oldSubscription));
+  if (!old || !old.endpoint || !old.keys || !old.keys.auth) return false;
+  const response = await fetch("/api/v1/push/subscriptions/replace", {
+    method: "POST",
+    credentials: "omit",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ old: { endpoint: old.endpoint, keys: { auth: old.keys.auth } }, new: fresh.toJSON() }),
+  });
+  if (response.ok) await rememberSubscription(fresh);
+  return response.ok;
+}
+
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(onSubscriptionChange(event).catch(() => false));
 });
 
 // Focus a window of Alongside that is open and show the reminder's page in it, or open one.

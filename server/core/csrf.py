@@ -23,8 +23,10 @@ from server.core.i18n import gettext as _
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 FORM_FIELD = "_csrf_token"
 HEADER = "x-csrftoken"
-# Device-token endpoints: authenticated by a bearer token that no other site can send.
-EXEMPT_PATHS = ("/api/v1/sync",)
+# Device-token endpoints: authenticated by a bearer token that no other site can send; and
+# the service worker's subscription replacement, authenticated by the old subscription's
+# endpoint and auth secret (the worker has no CSRF token; a cookie proves nothing there).
+EXEMPT_PATHS = ("/api/v1/sync", "/api/v1/push/subscriptions/replace")
 
 
 def same_origin(origin: str, host: str) -> bool:

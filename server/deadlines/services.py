@@ -82,7 +82,7 @@ CORRECTION_DAYS = 2
 LEGACY_RECORD_WINDOW = timedelta(hours=3)
 # The hearings a capture form offers to record, move or cancel: any still open from a month
 # behind, however far ahead.
-OFFERED_AHEAD = timedelta(days=400)
+OFFERED_AHEAD = timedelta(days=365 * 20)
 # A referral's outcome: once known, there is nothing left to follow up.
 FOLLOW_UP_OUTCOMES = ("received", "declined")
 # What the Upcoming page and the scheduler look at: two weeks ahead, a month behind.

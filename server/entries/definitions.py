@@ -44,6 +44,9 @@ class Field:
     maximum: int = 100_000
     # Shown on the form only when the entry type uses the capture page's own widget.
     widget: str = ""
+    # "key=value": the form asks for this field when another field has that value (the
+    # schema says the same in the entry type's `rules`).
+    required_when: str = ""
 
     def options(self, country: str = "MD") -> list[tuple[str, str]]:
         if self.kind == "region":
@@ -241,6 +244,7 @@ HEARING_UPDATE = EntryType(
             "datetime",
             clear=True,
             hint=_l("Only when the hearing was moved."),
+            required_when="change=moved",
         ),
         NOTES,
     ),

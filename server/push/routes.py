@@ -39,6 +39,28 @@ async def push_subscribe(request: Request) -> Response:
     return Response({"status": "subscribed"}, status_code=201)
 
 
+@post("/api/v1/push/subscriptions/replace", name="push_replace", status_code=200)
+async def push_replace(request: Request) -> Response:
+    """`{"old": {"endpoint", "keys": {"auth"}}, "new": <PushSubscription JSON>}` from the
+    service worker when the browser changed the subscription. No session: the old endpoint
+    and its auth secret are the proof (see `services.replace_subscription`)."""
+    try:
+        data = await _json(request)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "bad_request", _("The body must be JSON."))
+    if not isinstance(data, dict) or "old" not in data or "new" not in data:
+        return _error(400, "bad_request", _("The body needs the old and the new subscription."))
+    try:
+        replaced = await services.replace_subscription(
+            data["old"], data["new"], request.headers.get("user-agent", "")
+        )
+    except services.SubscriptionError as error:
+        return _error(422, "invalid_subscription", str(error))
+    if not replaced:
+        return _error(404, "not_found", _("This device is not subscribed."))
+    return Response({"status": "replaced"})
+
+
 @post("/api/v1/push/subscriptions/state", name="push_state", guards=[signed_in], status_code=200)
 async def push_state(request: Request) -> Response:
     """This device's reminders on or off (`{"endpoint", "enabled"}`), or forgotten
@@ -60,4 +82,6 @@ async def push_state(request: Request) -> Response:
     return Response({"enabled": data.get("enabled") is True and not data.get("forget")})
 
 
-router = Router(path="/", route_handlers=[push_public_key, push_subscribe, push_state])
+router = Router(
+    path="/", route_handlers=[push_public_key, push_subscribe, push_replace, push_state]
+)

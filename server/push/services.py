@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import hmac
 import json
 import logging
 from dataclasses import dataclass
@@ -172,6 +173,58 @@ async def subscribe(user_id: int, data: object, user_agent: str = "") -> int:
             if not isinstance(error, UNIQUE_VIOLATIONS):
                 raise
     raise SubscriptionError("busy")
+
+
+async def replace_subscription(old: object, new: object, user_agent: str = "") -> bool:
+    """The browser changed a subscription (`pushsubscriptionchange` in the service worker):
+    the new one takes the old one's place, for the same user, on or off as it was, and the
+    old row is deleted rather than left to fail.
+
+    The worker has no session or CSRF token to show (it may run with no page open), so the
+    request is authenticated by what only the browser and this server know: the old
+    subscription's endpoint together with its `auth` secret (the push service sees the
+    endpoint, never the secret). False when no subscription has both; raises
+    SubscriptionError when the new subscription is not acceptable."""
+    if not isinstance(old, dict):
+        return False
+    endpoint = old.get("endpoint")
+    keys = old.get("keys")
+    auth = keys.get("auth") if isinstance(keys, dict) else None
+    if not isinstance(endpoint, str) or not isinstance(auth, str) or len(endpoint) > ENDPOINT_MAX:
+        return False
+    new_endpoint, p256dh, new_auth = parse_subscription(new)
+    row = (
+        await PushSubscription.select(
+            PushSubscription.id,
+            PushSubscription.user,
+            PushSubscription.auth,
+            PushSubscription.enabled,
+        )
+        .where(PushSubscription.endpoint == endpoint)
+        .first()
+    )
+    if row is None or not hmac.compare_digest(row["auth"].encode(), auth.encode()):
+        return False
+    from piccolo.engine import engine_finder
+
+    from server.entries.services import _write_transaction
+
+    async with _write_transaction(engine_finder()):
+        # The same endpoint, kept with new keys, is an update; a new one replaces the row.
+        await PushSubscription.delete().where(
+            (PushSubscription.id == row["id"]) | (PushSubscription.endpoint == new_endpoint)
+        )
+        await PushSubscription.insert(
+            PushSubscription(
+                user=row["user"],
+                endpoint=new_endpoint,
+                p256dh=p256dh,
+                auth=new_auth,
+                enabled=row["enabled"],
+                user_agent=user_agent[:200],
+            )
+        )
+    return True
 
 
 async def subscriptions_of(user_id: int) -> list[dict]:

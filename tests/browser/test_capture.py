@@ -44,6 +44,11 @@ def test_case_intake_then_every_entry_type(
         if entry_type.case == "required":
             page.get_by_label("Case").select_option(case["code"])
         fill_required(page, f"MARKER-{type_key}")
+        if type_key == "accompaniment":
+            # A hearing for the hearing update after it to name (fill_required moves it).
+            page.get_by_label("Next hearing").fill("2031-03-04T09:30")
+        if type_key == "hearing_update":
+            page.get_by_label("New date and time").fill("2031-03-11T10:00")
         save_and_wait_sent(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
 

@@ -103,6 +103,19 @@ function fillHearings(form) {
   }
 }
 
+// A field needed only when another has a value (`data-required-when="change=moved"`); when
+// not needed it is also emptied, since the schema wants it null then.
+function applyRequiredWhen(form) {
+  for (const input of form.querySelectorAll("[data-required-when]")) {
+    const [key, value] = input.dataset.requiredWhen.split("=");
+    const other = form.elements.namedItem(key);
+    const needed = !!other && other.value === value;
+    input.required = needed;
+    input.disabled = !!other && other.value !== "" && !needed;
+    if (input.disabled) input.value = "";
+  }
+}
+
 function checkRequired(form) {
   let first = null;
   for (const el of form.querySelectorAll(".field-error")) el.remove();
@@ -202,6 +215,7 @@ async function onSubmit(event) {
     forgetCorrection(form);
     setDefaults(form);
     fillHearings(form);
+    applyRequiredWhen(form);
     await renderStatus(form);
     window.scrollTo({ top: 0 });
     afterSave().then(() => renderStatus(form));
@@ -311,6 +325,8 @@ function init(root) {
   setDefaults(form);
   const caseInput = form.elements.namedItem("case");
   if (caseInput) caseInput.addEventListener("change", () => fillHearings(form));
+  applyRequiredWhen(form);
+  form.addEventListener("change", () => applyRequiredWhen(form));
   sealingKey(); // fetch and keep the key while online
   renderStatus(form);
 }

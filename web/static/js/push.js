@@ -52,6 +52,9 @@ async function turnOn(section) {
         applicationServerKey: b64urlToBytes(key),
       }));
     await post("/api/v1/push/subscriptions", subscription.toJSON());
+    // The worker keeps the endpoint and auth secret, to prove them if the browser changes
+    // the subscription while no page is open (pushsubscriptionchange).
+    if (registration.active) registration.active.postMessage({ type: "push-subscribed" });
     show(section, "msgOn", true);
   } catch (error) {
     show(section, "msgFailed", false);
