@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule
 
 from server.deadlines.services import MOLDOVA_REPORT_SCHEDULE, seed_moldova_schedule
+from tests.scenarios.invariants import markers_in
 from tests.scenarios.machine import TeamScenario, new_marker
 from tests.scenarios.oracle import World, period_of
 from tests.support.entries import plaintext
@@ -351,6 +352,9 @@ class MoldovaMonth(TeamScenario):
                 and period_of(self.world.local(version.occurred_at)) == period
             ):
                 assert problem in word, "a counted systemic problem is missing from the report"
+        # The team's indicators export leaves the server: counts only, never typed text.
+        export = self.work.indicators_csv(SUPERVISOR, self.start, self.end)
+        assert not markers_in(export, self.markers)
         decision = "approved" if approve else "returned"
         self.work.decide_report(SUPERVISOR, author, period, decision)
         self.world.handed_in[(author, period)] = decision

@@ -157,6 +157,9 @@ class PristinaShelter(TeamScenario):
         self.pause(later)
         waiting = self.waiting()
         version = waiting[i % len(waiting)]
+        page = self.work.get(SUPERVISOR, f"/entries/{version.id}")
+        # The authorised page shows what was typed: the marker is real text, not a decoy.
+        assert page.status_code == 200 and version.marker in page.text
         decision = "approved" if approve else "returned"
         self.work.decide(SUPERVISOR, version.id, decision, "" if approve else "Which incident?")
         version.status = decision
