@@ -5,11 +5,12 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export UV_LINK_MODE ?= copy
 
-.PHONY: help run test uv venv test-deps test-sqlite test-postgres lint format messages bench
+.PHONY: help run test test-long uv venv test-deps test-sqlite test-postgres lint format messages bench
 
 help:
 	@echo "make run    install, migrate, load demo data and serve on http://127.0.0.1:8000"
 	@echo "make test   install what the tests need and run the whole suite (SQLite, then PostgreSQL when TEST_POSTGRES_URL is set)"
+	@echo "make test-long  the long scenario runs: hundreds of generated months of field work (slow)"
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
@@ -41,6 +42,14 @@ test-sqlite:
 test-postgres:
 	@echo "== test suite on PostgreSQL"
 	@DATABASE_URL="$$TEST_POSTGRES_URL" .venv/bin/pytest -q
+
+# The long runs of the scenario suite (marked slow, left out of `make test`): on SQLite, and on
+# PostgreSQL too when TEST_POSTGRES_URL is set.
+test-long: venv
+	@echo "== long scenario runs on SQLite"
+	@env -u DATABASE_URL .venv/bin/pytest -q --long -m slow tests/scenarios
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then echo "== long scenario runs on PostgreSQL"; \
+		DATABASE_URL="$$TEST_POSTGRES_URL" .venv/bin/pytest -q --long -m slow tests/scenarios; fi
 
 lint: venv
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -45,7 +45,22 @@ def data_dir() -> Path:
     return _DATA_DIR
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--long",
+        action="store_true",
+        help="run the long tests (marked slow) too: `make test-long`",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Long runs (hundreds of generated months) are deselected, not skipped, unless asked for
+    # with --long: `make test-long` runs them; under CI a skip would fail the run.
+    if not config.getoption("--long"):
+        long_runs = [item for item in items if "slow" in item.keywords]
+        if long_runs:
+            config.hook.pytest_deselected(items=long_runs)
+            items[:] = [item for item in items if "slow" not in item.keywords]
     # PostgreSQL-only tests are deselected, not skipped, on SQLite: they run in the second
     # pass of `make test`, and under CI a skip means something silently did not run.
     if os.environ.get("DATABASE_URL"):

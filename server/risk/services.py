@@ -143,9 +143,11 @@ async def _risk_entries(user: CurrentUser, case_ids: list[uuid.UUID]) -> dict[st
         return {}
     query = visible_entries(
         user,
-        Entry.select(*_ENTRY_COLUMNS).where(
-            Entry.case.is_in(case_ids) & Entry.type.is_in(list(_RISK_TYPES))
-        ),
+        Entry.select(*_ENTRY_COLUMNS)
+        .where(Entry.case.is_in(case_ids) & Entry.type.is_in(list(_RISK_TYPES)))
+        # In the order received: sorting by `occurred_at` keeps it, so of two entries of one
+        # moment the one received last counts as the later (row order is no order).
+        .order_by(Entry.received_at),
     )
     grouped: dict[str, list[dict]] = {str(case_id): [] for case_id in case_ids}
     for row in await query if query is not None else []:
