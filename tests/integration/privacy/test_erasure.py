@@ -10,8 +10,6 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from server.accounts.tables import Session
 from server.approvals.tables import Decision
 from server.audit.tables import AuditEvent
@@ -125,7 +123,6 @@ def data_dir_bytes(data_dir: Path) -> bytes:
     )
 
 
-@pytest.mark.slow
 def test_erasing_a_case_at_the_end_of_retention_leaves_nothing_readable_and_figures_unchanged(
     client,
     data_dir,
