@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from server.core.i18n import LANGUAGES
+from server.core.navigation import NAVIGATION
 from tests.support.accounts import make_user
 from tests.support.capture_page import log_in
 from tests.support.entries import open_case, plaintext, submit
@@ -132,7 +133,7 @@ def test_pages_fit_a_phone_in_every_language(
     roles = {
         "coordinator": (
             "ana",
-            7,
+            len(NAVIGATION["coordinator"]),
             [
                 "/",
                 f"/cases/{codes['case']}",
@@ -145,7 +146,7 @@ def test_pages_fit_a_phone_in_every_language(
         ),
         "supervisor": (
             "sofia",
-            8,
+            len(NAVIGATION["supervisor"]),
             [
                 "/",
                 "/approvals",
@@ -155,7 +156,11 @@ def test_pages_fit_a_phone_in_every_language(
                 f"/cases/{codes['case']}",
             ],
         ),
-        "shelter": ("sara", 7, ["/", "/risk/board", f"/cases/{codes['resident']}", "/upcoming"]),
+        "shelter": (
+            "sara",
+            len(NAVIGATION["shelter"]),
+            ["/", "/risk/board", f"/cases/{codes['resident']}", "/upcoming"],
+        ),
     }
     for role, (username, pages, paths) in roles.items():
         context = browser.new_context(**browser_context_args)

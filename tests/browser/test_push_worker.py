@@ -209,7 +209,7 @@ def test_upcoming_opens_offline(page: Page, live_server):
     page.context.set_offline(True)
     page.goto("/upcoming")
     expect(page.locator("#deadlines-this_week")).to_contain_text(code)
-    expect(page.locator("#deadlines-this_week")).to_contain_text("Hearing")
+    expect(page.locator("#deadlines-this_week")).to_contain_text("Next hearing")
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     page.context.set_offline(False)
 

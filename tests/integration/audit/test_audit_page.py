@@ -231,5 +231,5 @@ def test_event_time_is_local(client, timed_events):
     log_in(client, "sofia")
     page = client.get("/audit?from=2025-07-04&to=2025-07-04").text
     # 22:30 UTC is 01:30 the next day in Chișinău.
-    assert "4 Jul 2025, 01:30:00" in page
+    assert "4 Jul 2025, 01:30" in page
     assert 'datetime="2025-07-03T22:30:00+00:00"' in page

@@ -134,6 +134,7 @@ def test_the_case_page_offers_one_button_per_type_loggable_for_a_case(client, wo
         "visit",
         "accompaniment",
         "hearing_update",
+        "consent",
         "referral",
         "risk_assessment",
         "risk_trigger",

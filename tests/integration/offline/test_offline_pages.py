@@ -91,7 +91,7 @@ def test_home_lists_hearings_and_follow_ups_ahead_by_date_with_codes_only(client
     section = home[home.index('id="upcoming"') :]
     assert section.count(f'href="/cases/{code}"') == 2
     assert "SECRET" not in home
-    assert section.index("Hearing") < section.index("Referral follow-up")
+    assert section.index("Next hearing") < section.index("Referral follow-up")
 
 
 def test_upcoming_dates_skip_the_past_and_superseded_versions():

@@ -35,7 +35,7 @@ def violation(entry: object) -> PlaintextError:
 
 
 def test_the_helpers_know_every_entry_type() -> None:
-    assert set(ENTRY_TYPE_KEYS) == set(ENTRY_TYPES) and len(ENTRY_TYPES) == 10
+    assert set(ENTRY_TYPE_KEYS) == set(ENTRY_TYPES) and len(ENTRY_TYPES) == 11
 
 
 @pytest.mark.parametrize("entry_type", ENTRY_TYPE_KEYS)
