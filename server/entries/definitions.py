@@ -99,6 +99,41 @@ NOTES = Field(
     max_length=NOTES_MAX,
 )
 
+
+def consent_fields(manner_required: bool) -> tuple[Field, ...]:
+    """Consent per purpose, and how it was given: asked at intake (older phones may leave the
+    manner out) and again by each `consent` entry, which must say how."""
+    return (
+        Field(
+            "consent_assistance", _l("Consent to assistance"), "choice", True, c.CONSENT, clear=True
+        ),
+        Field(
+            "consent_sharing",
+            _l("Consent to share identity with service providers"),
+            "choice",
+            True,
+            c.CONSENT,
+            clear=True,
+        ),
+        Field(
+            "consent_statistics",
+            _l("Consent to anonymised statistics"),
+            "choice",
+            True,
+            c.CONSENT,
+            clear=True,
+        ),
+        Field(
+            "consent_manner",
+            _l("How consent was given"),
+            "choice",
+            manner_required,
+            c.CONSENT_MANNER,
+            clear=True,
+        ),
+    )
+
+
 CASE_INTAKE = EntryType(
     "case_intake",
     _l("Case intake"),
@@ -145,33 +180,7 @@ CASE_INTAKE = EntryType(
         ),
         Field("nrm_referral_on", _l("Referred to the NRM on"), "date", clear=True),
         Field("region", _l("Region"), "region", True, clear=True),
-        Field(
-            "consent_assistance", _l("Consent to assistance"), "choice", True, c.CONSENT, clear=True
-        ),
-        Field(
-            "consent_sharing",
-            _l("Consent to share identity with service providers"),
-            "choice",
-            True,
-            c.CONSENT,
-            clear=True,
-        ),
-        Field(
-            "consent_statistics",
-            _l("Consent to anonymised statistics"),
-            "choice",
-            True,
-            c.CONSENT,
-            clear=True,
-        ),
-        Field(
-            "consent_manner",
-            _l("How consent was given"),
-            "choice",
-            False,
-            c.CONSENT_MANNER,
-            clear=True,
-        ),
+        *consent_fields(manner_required=False),
         NOTES,
     ),
 )
@@ -464,33 +473,7 @@ CONSENT_CHANGE = EntryType(
     _l("The person gives or withdraws consent for a purpose."),
     "required",
     (
-        Field(
-            "consent_assistance", _l("Consent to assistance"), "choice", True, c.CONSENT, clear=True
-        ),
-        Field(
-            "consent_sharing",
-            _l("Consent to share identity with service providers"),
-            "choice",
-            True,
-            c.CONSENT,
-            clear=True,
-        ),
-        Field(
-            "consent_statistics",
-            _l("Consent to anonymised statistics"),
-            "choice",
-            True,
-            c.CONSENT,
-            clear=True,
-        ),
-        Field(
-            "consent_manner",
-            _l("How consent was given"),
-            "choice",
-            True,
-            c.CONSENT_MANNER,
-            clear=True,
-        ),
+        *consent_fields(manner_required=True),
         NOTES,
     ),
 )
