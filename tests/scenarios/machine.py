@@ -152,7 +152,9 @@ class TeamScenario(RuleBasedStateMachine):
         run(Notification.delete().where(Notification.kind == "entries_waiting"))
 
     def make_world(self, ids: dict[str, int]) -> World:
-        raise NotImplementedError
+        """The scenario's own world model (MoldovaMonth, PristinaShelter each give theirs);
+        the base class alone is no team and is never run."""
+        raise TypeError(f"{type(self).__name__} does not say what its world is")
 
     def pause(self, later: timedelta) -> None:
         self.advance_to(min(self.world.now + later, self.end))
