@@ -26,6 +26,7 @@ DEFAULT_PUSH_ALLOWLIST = (
 ROLES = ("coordinator", "supervisor", "shelter", "admin")
 COUNTRIES = ("MD", "XK")
 ENVIRONMENTS = ("development", "production")
+ARGON2_PROFILES = ("standard", "cheap")
 
 
 class SettingsError(ValueError):
@@ -69,6 +70,9 @@ class Settings:
 
     retention_days: int = 1825
     """`ALONGSIDE_RETENTION_DAYS`: days a closed case is kept before it is due for erasure."""
+
+    argon2_profile: str = "standard"
+    """`ALONGSIDE_PASSWORD_HASHING`: `standard` (Argon2id, RFC 9106) or `cheap` (tests only)."""
 
     @property
     def production(self) -> bool:
@@ -151,6 +155,10 @@ def read_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
     if not 30 <= retention <= 36500:
         raise SettingsError("ALONGSIDE_RETENTION_DAYS must be between 30 and 36500")
 
+    argon2_profile = (env.get("ALONGSIDE_PASSWORD_HASHING") or "standard").lower()
+    if argon2_profile not in ARGON2_PROFILES:
+        raise SettingsError("ALONGSIDE_PASSWORD_HASHING must be standard or cheap")
+
     secret_key = env.get("ALONGSIDE_SECRET_KEY") or None
     if secret_key is not None and len(secret_key) < 32:
         raise SettingsError("ALONGSIDE_SECRET_KEY must be at least 32 characters")
@@ -168,6 +176,7 @@ def read_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         sealing_passphrase=env.get("ALONGSIDE_SEALING_PASSPHRASE") or None,
         session_idle_minutes=idle,
         retention_days=retention,
+        argon2_profile=argon2_profile,
     )
     if settings.production:
         check_production(settings)
@@ -181,6 +190,8 @@ def check_production(settings: Settings) -> None:
         raise SettingsError(
             "ALONGSIDE_PUSH_ENDPOINT_ALLOWLIST may only hold https:// prefixes in production"
         )
+    if settings.argon2_profile != "standard":
+        raise SettingsError("ALONGSIDE_PASSWORD_HASHING must be standard in production")
 
 
 @lru_cache(maxsize=1)

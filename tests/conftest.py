@@ -20,6 +20,9 @@ for _name in ("ALONGSIDE_SECRET_KEY", "ALONGSIDE_COUNTRY", "ALONGSIDE_MFA_ROLES"
     os.environ.pop(_name, None)
 # The second factor has its own tests; elsewhere tests log in with a password only.
 os.environ["ALONGSIDE_MFA_ROLES"] = ""
+# Logins verify Argon2id thousands of times; the cheap profile keeps that to milliseconds
+# (tests/unit/accounts/test_password_hashing.py checks what a deployment uses).
+os.environ["ALONGSIDE_PASSWORD_HASHING"] = "cheap"
 
 import pytest  # noqa: E402
 

@@ -61,7 +61,14 @@ def elsewhere(tmp_path: Path) -> Path:
 def fresh_env(tmp_path: Path) -> dict[str, str]:
     """A brand-new SQLite data dir, as on a fresh machine (no DATABASE_URL, no PICCOLO_CONF)."""
     env = os.environ.copy()
-    for name in ("DATABASE_URL", "PICCOLO_CONF", "ALONGSIDE_SECRET_KEY", "ALONGSIDE_COUNTRY"):
+    names = (
+        "DATABASE_URL",
+        "PICCOLO_CONF",
+        "ALONGSIDE_SECRET_KEY",
+        "ALONGSIDE_COUNTRY",
+        "ALONGSIDE_PASSWORD_HASHING",
+    )
+    for name in names:
         env.pop(name, None)
     env["ALONGSIDE_DATA_DIR"] = str(tmp_path / "data")
     env["ALONGSIDE_ENV"] = "development"

@@ -17,7 +17,7 @@ from tests.support.live_server import LiveServer, start_server
 def production_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server = start_server(
         Path(tmp_path_factory.mktemp("production")),
-        extra_env={"ALONGSIDE_ENV": "production"},
+        extra_env={"ALONGSIDE_ENV": "production", "ALONGSIDE_PASSWORD_HASHING": "standard"},
     )
     yield server
     server.stop()
@@ -119,6 +119,10 @@ def test_production_refuses_to_start_with_readable_private_keys(tmp_path):
     with pytest.raises(RuntimeError) as failure:
         start_server(
             tmp_path,
-            extra_env={"ALONGSIDE_ENV": "production", "ALONGSIDE_DATA_DIR": str(data_dir)},
+            extra_env={
+                "ALONGSIDE_ENV": "production",
+                "ALONGSIDE_PASSWORD_HASHING": "standard",
+                "ALONGSIDE_DATA_DIR": str(data_dir),
+            },
         )
     assert "sealing keys readable by others" in str(failure.value)

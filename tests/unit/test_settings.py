@@ -33,8 +33,19 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     assert settings.scheduler_interval == 60
     assert settings.port == 8000
     assert settings.retention_days == 1825
+    assert settings.argon2_profile == "standard"
     assert settings.push_endpoint_allowlist
     assert all(prefix.startswith("https://") for prefix in settings.push_endpoint_allowlist)
+
+
+def test_cheap_argon2_profile_is_for_tests_only():
+    assert read_settings({"ALONGSIDE_PASSWORD_HASHING": "Cheap"}).argon2_profile == "cheap"
+    with pytest.raises(SettingsError, match="ALONGSIDE_PASSWORD_HASHING must be standard or"):
+        read_settings({"ALONGSIDE_PASSWORD_HASHING": "none"})
+    production = {"ALONGSIDE_ENV": "production", "ALONGSIDE_SECRET_KEY": "s" * 40}
+    assert read_settings(production).argon2_profile == "standard"
+    with pytest.raises(SettingsError, match="must be standard in production"):
+        read_settings({**production, "ALONGSIDE_PASSWORD_HASHING": "cheap"})
 
 
 def test_explicit_values_are_read():
