@@ -2,6 +2,10 @@
 
 The suite runs against a real database: SQLite by default, PostgreSQL when DATABASE_URL is
 set (the Makefile passes TEST_POSTGRES_URL). Each test starts from empty tables.
+
+Under pytest-xdist every worker is a process of its own with its own data dir (so its own
+SQLite file and keys) and, on PostgreSQL, its own database next to the given one
+(`<name>_gw0`, `<name>_gw1`…), made here before anything opens the engine.
 """
 
 from __future__ import annotations
@@ -11,7 +15,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from tests.support.worker_database import use_worker_database  # noqa: E402
+
 # Configure before anything imports server.settings or Piccolo's engine.
+use_worker_database(os.environ)
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="alongside-test-"))
 os.environ["ALONGSIDE_DATA_DIR"] = str(_DATA_DIR)
 os.environ["ALONGSIDE_ENV"] = "development"
@@ -31,6 +38,9 @@ from tests.support.run import run  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # An xdist controller runs no test: only its workers (and a plain run) need the schema.
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return
     run(reset_database())
 
 

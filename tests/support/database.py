@@ -25,8 +25,16 @@ async def truncate_all() -> None:
     engine = engine_finder()
     names = [table._meta.tablename for table in all_tables()]
     if isinstance(engine, PostgresEngine):
+        # One round trip that deletes and restarts the ids, as TRUNCATE … RESTART IDENTITY
+        # would: TRUNCATE of every table took 0.07-0.4 s a test, DELETE of a test's few rows
+        # 0.02 s.
+        deletes = " ".join(f'DELETE FROM "{name}";' for name in reversed(names))
         await engine.run_ddl(
-            "TRUNCATE " + ", ".join(f'"{name}"' for name in names) + " RESTART IDENTITY CASCADE"
+            "DO $$ DECLARE s record; BEGIN "
+            + deletes
+            + " FOR s IN SELECT sequence_name FROM information_schema.sequences"
+            " WHERE sequence_schema = 'public' LOOP"
+            " EXECUTE format('ALTER SEQUENCE %I RESTART', s.sequence_name); END LOOP; END $$"
         )
     else:
         for name in reversed(names):
