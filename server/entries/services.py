@@ -13,6 +13,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from server.audit.services import record
 from server.cases.services import assign_new_code, create_case_from_intake
 from server.cases.tables import Case
 from server.core.identity import CurrentUser
@@ -175,8 +176,9 @@ def _clear_columns(
 async def store_entry(
     envelope: Envelope, plaintext: dict, author: CurrentUser, device_id: str | None
 ) -> Stored:
-    """Store a validated entry. Idempotent on the entry id: the database's primary key
-    decides between concurrent copies, never a check made before the insert."""
+    """Store a validated entry with its audit events (`create_entry`, and `open_case` for an
+    intake). Idempotent on the entry id: the database's primary key decides between
+    concurrent copies, never a check made before the insert."""
     entry_type = ENTRY_TYPES[plaintext["type"]]
     if author.role not in entry_type.roles:
         raise EntryError("forbidden", "Your role does not write this kind of entry.")
@@ -231,6 +233,12 @@ async def store_entry(
                     from server.privacy.services import apply_consent
 
                     await apply_consent(case_id, plaintext["fields"])
+                # The audit events commit with the entry or not at all: a process killed
+                # between two commits left a stored entry that nobody submitted, and the
+                # phone's retry only hears `duplicate`, which records nothing.
+                await record("create_entry", author, "entry", envelope.id)
+                if case_code:
+                    await record("open_case", author, "case", case_code)
             # Imported here: notifications builds on entries, not the other way round.
             from server.notifications.services import notify_entries_waiting
 

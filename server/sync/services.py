@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass
 
 from server.accounts.sessions import load_user
-from server.audit.services import record
 from server.core.identity import CurrentUser
 from server.core.json_input import JSONInputError, read_json
 from server.core.rejection import Rejection
@@ -106,12 +105,8 @@ async def ingest_one(item: object, author: CurrentUser, device_id: str | None) -
         opened = open_and_validate(item)
         stored = await store_entry(opened.envelope, opened.plaintext, author, device_id)
         result = {"id": envelope.id, "status": stored.status}
-        if stored.status == "stored":
-            await record("create_entry", author, "entry", envelope.id)
         if stored.case_code:
             result["case_code"] = stored.case_code
-            if stored.status == "stored":  # a concurrent copy's `duplicate` opened nothing
-                await record("open_case", author, "case", stored.case_code)
         return result
     except Rejection as error:
         return _rejected(entry_id, error.code, error.message)
