@@ -73,10 +73,16 @@ def _write_transaction(engine: Engine):
     return engine.transaction()
 
 
-async def _check_case(plaintext: dict, author: CurrentUser) -> dict | None:
+async def _check_case(plaintext: dict, author: CurrentUser, entry_id: str) -> dict | None:
     entry_type = ENTRY_TYPES[plaintext["type"]]
     if entry_type.case == "new":
-        if await Case.exists().where(Case.id == uuid.UUID(plaintext["case"])):
+        # A case opened by this very intake is a copy of it being stored at the same time
+        # (a retry sent while the first request was still being served): the insert below
+        # answers it `duplicate`, never `case_exists`, which the phone keeps as failed.
+        if await Case.exists().where(
+            (Case.id == uuid.UUID(plaintext["case"]))
+            & ((Case.intake_entry != uuid.UUID(entry_id)) | Case.intake_entry.is_null())
+        ):
             raise EntryError("case_exists", "A case with this id exists already.")
         return None
     if entry_type.case == "required":
@@ -184,7 +190,7 @@ async def store_entry(
         raise EntryError("forbidden", "Your role does not write this kind of entry.")
     if not entry_type.is_for(author.role, author.country):
         raise EntryError("not_in_country", "Teams of your country do not log this kind of entry.")
-    case = await _check_case(plaintext, author)
+    case = await _check_case(plaintext, author, envelope.id)
     await _check_linked_cases(plaintext, author)
     root = await _check_revision(plaintext, author, case)
     hearing_root = await _check_hearing(plaintext, case)
