@@ -183,8 +183,9 @@ async def store_entry(
     envelope: Envelope, plaintext: dict, author: CurrentUser, device_id: str | None
 ) -> Stored:
     """Store a validated entry with its audit events (`create_entry`, and `open_case` for an
-    intake). Idempotent on the entry id: the database's primary key decides between
-    concurrent copies, never a check made before the insert."""
+    intake); the caller tells the supervisors (`notify_entries_waiting`), once per batch.
+    Idempotent on the entry id: the database's primary key decides between concurrent
+    copies, never a check made before the insert."""
     entry_type = ENTRY_TYPES[plaintext["type"]]
     if author.role not in entry_type.roles:
         raise EntryError("forbidden", "Your role does not write this kind of entry.")
@@ -245,10 +246,6 @@ async def store_entry(
                 await record("create_entry", author, "entry", envelope.id)
                 if case_code:
                     await record("open_case", author, "case", case_code)
-            # Imported here: notifications builds on entries, not the other way round.
-            from server.notifications.services import notify_entries_waiting
-
-            await notify_entries_waiting(author.team_id)
             return Stored("stored", case_code)
         except UNIQUE_VIOLATIONS as violation:
             digest = await existing_digest(envelope.id)
