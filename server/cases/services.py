@@ -7,6 +7,9 @@ import re
 import uuid
 from datetime import UTC, date, datetime
 
+from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+
 from server.accounts.tables import User
 from server.cases.tables import Case
 from server.core.identity import CurrentUser
@@ -19,9 +22,22 @@ class CaseError(ValueError):
     pass
 
 
+# The PostgreSQL advisory lock that makes intakes take case codes one at a time
+# ("ALNGCODE" in ASCII, as a bigint).
+CODE_LOCK = 0x414C4E47434F4445
+
+
 async def assign_new_code(country: str, occurred_at: str) -> str:
-    """The next free code of the country and year, e.g. MD-2025-0014. A concurrent intake
-    may take the same number; the unique column refuses the second and the caller retries."""
+    """The next free code of the country and year, e.g. MD-2025-0014. Called in the intake's
+    write transaction. On PostgreSQL, intakes arriving together at several processes all
+    read the same highest code, and the unique column refused all but one of them five
+    times running ("busy") — and the entries about the new case after it in the same batch
+    were then refused for good as `unknown_case`. So the transaction first takes an advisory
+    lock, held until it ends; SQLite's write transaction is one writer at a time already.
+    The unique column still guards the code."""
+    engine = engine_finder()
+    if isinstance(engine, PostgresEngine):
+        await Case.raw("SELECT pg_advisory_xact_lock({})", CODE_LOCK)
     year = datetime.fromisoformat(occurred_at.replace("Z", "+00:00")).year
     prefix = f"{country}-{year}-"
     codes = await Case.select(Case.code).where(Case.code.like(prefix + "%"))

@@ -13,6 +13,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from server.audit.services import record
 from server.cases.services import assign_new_code, create_case_from_intake
 from server.cases.tables import Case
 from server.core.identity import CurrentUser
@@ -72,10 +73,16 @@ def _write_transaction(engine: Engine):
     return engine.transaction()
 
 
-async def _check_case(plaintext: dict, author: CurrentUser) -> dict | None:
+async def _check_case(plaintext: dict, author: CurrentUser, entry_id: str) -> dict | None:
     entry_type = ENTRY_TYPES[plaintext["type"]]
     if entry_type.case == "new":
-        if await Case.exists().where(Case.id == uuid.UUID(plaintext["case"])):
+        # A case opened by this very intake is a copy of it being stored at the same time
+        # (a retry sent while the first request was still being served): the insert below
+        # answers it `duplicate`, never `case_exists`, which the phone keeps as failed.
+        if await Case.exists().where(
+            (Case.id == uuid.UUID(plaintext["case"]))
+            & ((Case.intake_entry != uuid.UUID(entry_id)) | Case.intake_entry.is_null())
+        ):
             raise EntryError("case_exists", "A case with this id exists already.")
         return None
     if entry_type.case == "required":
@@ -175,14 +182,16 @@ def _clear_columns(
 async def store_entry(
     envelope: Envelope, plaintext: dict, author: CurrentUser, device_id: str | None
 ) -> Stored:
-    """Store a validated entry. Idempotent on the entry id: the database's primary key
-    decides between concurrent copies, never a check made before the insert."""
+    """Store a validated entry with its audit events (`create_entry`, and `open_case` for an
+    intake); the caller tells the supervisors (`notify_entries_waiting`), once per batch.
+    Idempotent on the entry id: the database's primary key decides between concurrent
+    copies, never a check made before the insert."""
     entry_type = ENTRY_TYPES[plaintext["type"]]
     if author.role not in entry_type.roles:
         raise EntryError("forbidden", "Your role does not write this kind of entry.")
     if not entry_type.is_for(author.role, author.country):
         raise EntryError("not_in_country", "Teams of your country do not log this kind of entry.")
-    case = await _check_case(plaintext, author)
+    case = await _check_case(plaintext, author, envelope.id)
     await _check_linked_cases(plaintext, author)
     root = await _check_revision(plaintext, author, case)
     hearing_root = await _check_hearing(plaintext, case)
@@ -231,10 +240,12 @@ async def store_entry(
                     from server.privacy.services import apply_consent
 
                     await apply_consent(case_id, plaintext["fields"])
-            # Imported here: notifications builds on entries, not the other way round.
-            from server.notifications.services import notify_entries_waiting
-
-            await notify_entries_waiting(author.team_id)
+                # The audit events commit with the entry or not at all: a process killed
+                # between two commits left a stored entry that nobody submitted, and the
+                # phone's retry only hears `duplicate`, which records nothing.
+                await record("create_entry", author, "entry", envelope.id)
+                if case_code:
+                    await record("open_case", author, "case", case_code)
             return Stored("stored", case_code)
         except UNIQUE_VIOLATIONS as violation:
             digest = await existing_digest(envelope.id)
