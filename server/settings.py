@@ -70,6 +70,9 @@ class Settings:
     retention_days: int = 1825
     """`ALONGSIDE_RETENTION_DAYS`: days a closed case is kept before it is due for erasure."""
 
+    query_count: bool = False
+    """`ALONGSIDE_QUERY_COUNT`: `1` sends the queries a request made in `X-Query-Count`."""
+
     @property
     def production(self) -> bool:
         return self.env == "production"
@@ -168,6 +171,7 @@ def read_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         sealing_passphrase=env.get("ALONGSIDE_SEALING_PASSPHRASE") or None,
         session_idle_minutes=idle,
         retention_days=retention,
+        query_count=(env.get("ALONGSIDE_QUERY_COUNT") or "0").strip() == "1",
     )
     if settings.production:
         check_production(settings)
