@@ -498,6 +498,28 @@ async def queries_per_page(url: str, plan: dict, quarter: tuple[str, str]) -> di
     return counts
 
 
+async def alone(url: str, plan: dict, quarter: tuple[str, str]) -> dict[str, list]:
+    """Each page with nobody else on the server: a supervisor's and a coordinator's pages,
+    five times each after a warm-up. The time one request needs, without queueing."""
+    times: dict[str, list[float]] = {page: [] for page in PAGES}
+    supervisor = next(name for name, person in plan.items() if person["role"] == "supervisor")
+    coordinator = next(
+        (name for name, person in plan.items() if person["role"] == "coordinator"), None
+    )
+    for username in filter(None, (supervisor, coordinator)):
+        client = await signed_in(url, username)
+        try:
+            for page, path in pages_of(plan[username], quarter):
+                await client.get(path)
+                for _ in range(5):
+                    begun = time.perf_counter()
+                    check(page, await client.get(path))
+                    times[page].append((time.perf_counter() - begun) * 1000)
+        finally:
+            await client.aclose()
+    return times
+
+
 async def load_test(
     url: str, plan: dict, quarter: tuple[str, str], seconds: float
 ) -> dict[str, list]:
@@ -548,6 +570,7 @@ def run_engine(name: str, database_url: str | None, args: argparse.Namespace) ->
         second = load_in_child(deployment, args, args.entries)
         plan = {username: second["plan"][username] for username in people}
         counts_large = asyncio.run(queries_per_page(deployment.url, plan, quarter))
+        single = asyncio.run(alone(deployment.url, plan, quarter))
         measured = asyncio.run(load_test(deployment.url, plan, quarter, args.seconds))
 
     print_table(
@@ -581,6 +604,15 @@ def run_engine(name: str, database_url: str | None, args: argparse.Namespace) ->
     print_table(
         f"{name}: queries per request, each person's pages once (the range over people)",
         rows,
+    )
+    print_table(
+        f"{name}: one request at a time (nobody else on the server), median / slowest of "
+        "10 (a supervisor's and a coordinator's)",
+        [
+            (page, f"{statistics.median(t):.0f} / {max(t):.0f} ms", "", "")
+            for page in PAGES
+            if (t := single[page])
+        ],
     )
     rows = []
     busiest = max(person["case_entries"] for person in plan.values())
