@@ -38,6 +38,7 @@ from server.instruments.routes import router as instruments_router
 from server.notifications.routes import count_unread_notifications
 from server.notifications.routes import router as notifications_router
 from server.operations.openapi import openapi_config
+from server.operations.query_count import QueryCountHeader, count_queries_of
 from server.operations.routes import router as operations_router
 from server.outbox.routes import router as outbox_router
 from server.privacy.routes import router as privacy_router
@@ -69,10 +70,17 @@ async def close_database_pool() -> None:
         await engine.close_connection_pool()
 
 
-def create_app(pooled: bool = False) -> Litestar:
+def create_app(pooled: bool = False, count_queries: bool | None = None) -> Litestar:
     """The application. `pooled`: keep a PostgreSQL connection pool (the served app; tests
-    that drive the app in-process share the engine across event loops and cannot)."""
+    that drive the app in-process share the engine across event loops and cannot).
+    `count_queries`: send each request's number of queries (default: the setting)."""
     settings = get_settings()
+    if count_queries is None:
+        count_queries = settings.query_count
+    counting = []
+    if count_queries:
+        count_queries_of(engine_finder())
+        counting.append(QueryCountHeader())
     secret_key(settings)  # made on first start, before any request needs it
     ring = key_ring(settings)
     ring.current()  # likewise the sealing key pair
@@ -113,6 +121,7 @@ def create_app(pooled: bool = False) -> Litestar:
             static_router,
         ],
         middleware=[
+            *counting,
             RequestLogMiddleware(),
             SessionMiddleware(),
             AccessDeniedAudit(),

@@ -73,6 +73,8 @@ class Settings:
 
     argon2_profile: str = "standard"
     """`ALONGSIDE_PASSWORD_HASHING`: `standard` (Argon2id, RFC 9106) or `cheap` (tests only)."""
+    query_count: bool = False
+    """`ALONGSIDE_QUERY_COUNT`: `1` sends the queries a request made in `X-Query-Count`."""
 
     @property
     def production(self) -> bool:
@@ -177,6 +179,7 @@ def read_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         session_idle_minutes=idle,
         retention_days=retention,
         argon2_profile=argon2_profile,
+        query_count=(env.get("ALONGSIDE_QUERY_COUNT") or "0").strip() == "1",
     )
     if settings.production:
         check_production(settings)

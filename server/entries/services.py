@@ -132,6 +132,9 @@ async def _check_revision(plaintext: dict, author: CurrentUser, case: dict | Non
     return str(prior["root"] or prior["id"])
 
 
+# The sealed fields of a trip made for the work (server.entries.definitions TRIP).
+TRIP_KEYS = ("trip_from", "trip_to")
+
 # Entries that may schedule a hearing (`next_hearing_at`): what a `hearing` field may name.
 SCHEDULING_TYPES = ("accompaniment", "hearing_update")
 
@@ -165,6 +168,11 @@ def _clear_columns(
     details = clear_metadata(plaintext)
     if hearing_root is not None:
         details["hearing"] = hearing_root  # the deadline's key, whichever version was named
+    if any(item.key in TRIP_KEYS for item in ENTRY_TYPES[plaintext["type"]].fields):
+        # Whether there is a trip, never where to: the monthly report then opens only the
+        # entries that carry one, not every visit of the month (server.travel). Entries
+        # stored before this have no `trip` at all, and are opened as before.
+        details["trip"] = any(fields.get(key) for key in TRIP_KEYS)
     region = (case or {}).get("region") or fields.get("region") or ""
     # Risk assessments are scored here with the instrument version they name; triggers
     # make a reassessment due (server.risk.scoring). Raises AssessmentError (a Rejection).

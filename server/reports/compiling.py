@@ -106,14 +106,17 @@ async def compile_month(author_id: int, first: date, zone: str) -> dict:
     risk_levels: Counter = Counter()
     triggers: Counter = Counter()
     problems: list[dict] = []
-    # Entries that may carry a trip (sealed): the travel summary opens them (server/travel).
+    # Entries that carry a trip (sealed; `trip` in clear says whether, and entries stored
+    # before it was kept may): the travel summary opens them (server/travel).
     travel_entries: list[str] = []
 
     for row in rows:
         kind = row["type"]
         details = details_of(row["details"])
         by_type[kind] += 1
-        if kind in ("visit", "accompaniment", "training", "supervision"):
+        if kind in ("visit", "accompaniment", "training", "supervision") and details.get(
+            "trip", True
+        ):
             travel_entries.append(str(row["id"]))
         if row["region"]:
             by_region[row["region"]] += 1

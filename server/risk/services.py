@@ -239,6 +239,10 @@ class HistoryPoint:
     answers: dict[str, Any] = field(default_factory=dict)
 
 
+# How many of a case's latest assessments show the answers that changed (see `history`).
+ANSWERS_OPENED = 12
+
+
 async def history(user: CurrentUser, case_id: uuid.UUID) -> list[HistoryPoint]:
     """The case's standing assessments, oldest first, each with the answers that changed
     since the one before. The answers are sealed: they are opened here for a viewer who may
@@ -262,9 +266,16 @@ async def history(user: CurrentUser, case_id: uuid.UUID) -> list[HistoryPoint]:
         key=lambda r: r["occurred_at"],
     )
     points: list[HistoryPoint] = []
-    for row in rows:
+    # Levels and scores are clear; only the answers are sealed. A resident assessed monthly
+    # for years would have every assessment unsealed on each view of the case page (one
+    # RSA decryption each), so only the latest ones are opened, and the one before them
+    # to tell what changed: older points keep their level and score, without the changes.
+    first_opened = max(0, len(rows) - ANSWERS_OPENED - 1)
+    for number, row in enumerate(rows):
         details = details_of(row.get("details"))
-        answers = open_entry(row).get("fields", {}).get("answers") or {}
+        answers = (
+            open_entry(row).get("fields", {}).get("answers") or {} if number >= first_opened else {}
+        )
         point = HistoryPoint(
             entry_id=str(row["id"]),
             occurred_at=row["occurred_at"],
@@ -275,7 +286,7 @@ async def history(user: CurrentUser, case_id: uuid.UUID) -> list[HistoryPoint]:
             status=row["status"],
             answers=answers,
         )
-        if points:
+        if points and number > first_opened:
             before = points[-1].answers
             point.changes = [
                 Change(key, before.get(key), answers.get(key))
