@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tests.support.worker_database import use_worker_database  # noqa: E402
+from tests.support.worker_database import use_worker_database
 
 # Configure before anything imports server.settings or Piccolo's engine.
 use_worker_database(os.environ)
