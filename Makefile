@@ -35,13 +35,18 @@ test: test-deps
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "TEST_POSTGRES_URL is not set: the PostgreSQL run is left out"; fi
 
+# Tests run in parallel, one worker per core (TEST_WORKERS to change it), each with its own
+# data dir and, on PostgreSQL, its own database. The PostgreSQL pass runs what can differ by
+# engine (tests/integration, tests/scenarios and tests marked engine; see tests/conftest.py).
+TEST_WORKERS ?= auto
+
 test-sqlite:
 	@echo "== test suite on SQLite"
-	@env -u DATABASE_URL .venv/bin/pytest -q
+	@env -u DATABASE_URL .venv/bin/pytest -q -n $(TEST_WORKERS)
 
 test-postgres:
-	@echo "== test suite on PostgreSQL"
-	@DATABASE_URL="$$TEST_POSTGRES_URL" .venv/bin/pytest -q
+	@echo "== test suite on PostgreSQL (what can differ by engine)"
+	@DATABASE_URL="$$TEST_POSTGRES_URL" .venv/bin/pytest -q -n $(TEST_WORKERS)
 
 # The long runs of the scenario suite (marked slow, left out of `make test`): on SQLite, and on
 # PostgreSQL too when TEST_POSTGRES_URL is set.

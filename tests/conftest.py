@@ -77,11 +77,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # PostgreSQL-only tests are deselected, not skipped, on SQLite: they run in the second
     # pass of `make test`, and under CI a skip means something silently did not run.
     if os.environ.get("DATABASE_URL"):
+        # The PostgreSQL pass runs what can differ by engine: every test that reaches the
+        # database through the server's own code (tests/integration, tests/scenarios, and
+        # tests marked `engine`). Unit tests of plain functions and the browser tests (whose
+        # server-side paths the integration tests cover) cannot, and ran on SQLite.
+        same_on_any_engine = [item for item in items if not _engine_dependent(item)]
+        if same_on_any_engine:
+            config.hook.pytest_deselected(items=same_on_any_engine)
+            items[:] = [item for item in items if _engine_dependent(item)]
         return
     postgres_only = [item for item in items if "postgres" in item.keywords]
     if postgres_only:
         config.hook.pytest_deselected(items=postgres_only)
         items[:] = [item for item in items if "postgres" not in item.keywords]
+
+
+def _engine_dependent(item: pytest.Item) -> bool:
+    if "engine" in item.keywords or "postgres" in item.keywords:
+        return True
+    path = Path(str(item.fspath)).resolve().relative_to(Path(__file__).resolve().parent)
+    return path.parts[0] in ("integration", "scenarios")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -11,6 +11,9 @@ from server.entries.tables import Entry
 from tests.support.approvals import build_team, decided, log_entry, log_visit
 from tests.support.run import run
 
+# Counts through SQL: can differ by engine.
+pytestmark = pytest.mark.engine
+
 
 @pytest.fixture
 def chains() -> dict[str, list[str]]:
