@@ -122,7 +122,8 @@ def _copy_sqlite(source: sqlite3.Connection, target: sqlite3.Connection, bar: Pr
 
     # A read transaction held across every step keeps one consistent snapshot: without it a
     # write between two steps restarts the copy, and a busy server could restart it forever.
-    # Writers wait for it (the server's SQLite busy timeout is 30 s), then carry on.
+    # In write-ahead-log mode (server/core/migrations.py) writers go on meanwhile; a file
+    # still in rollback-journal mode makes them wait (busy timeout 30 s), then carry on.
     source.isolation_level = None
     source.execute("BEGIN")
     source.execute("SELECT count(*) FROM sqlite_master").fetchone()
