@@ -17,9 +17,11 @@ from server.cases.tables import Case
 from server.entries.tables import Entry
 from tests.support.accounts import make_user
 from tests.support.capture_page import fill_required, log_in, wait_until_ready_offline
+from tests.support.entries import plaintext, sealed_envelope
 from tests.support.run import run
 
 TRIGGER = "refuse_for_the_browser_test"
+MAX_BATCH = 100  # web/static/js/sync.js
 
 # The outbox's items with what the sync loop decides by (no envelope).
 OUTBOX = """async () => {
@@ -140,3 +142,65 @@ def test_outbox_goes_in_saved_order_and_a_case_waits_for_its_busy_intake(
     for sent, _results in answers:
         assert sent == [entry for entry in saved if entry in sent]
     expect(page.locator("#outbox-badge")).to_be_hidden()
+
+
+QUEUE = """async ([envelopes, metas]) => {
+    const { queueEnvelope } = await import("/static/js/sync.js");
+    for (let i = 0; i < envelopes.length; i++) {
+        await queueEnvelope(envelopes[i], metas[i]);
+        await new Promise((later) => setTimeout(later, 2));  // each its own saved_at
+    }
+}"""
+
+
+def test_a_case_whose_intake_was_answered_busy_is_held_back_from_the_next_batches(
+    page: Page, context: BrowserContext, live_server, cases_refused: None
+) -> None:
+    # A full batch (100 entries) with the intake in it, then a visit of that case in the
+    # second batch of the same run: it is not sent to be answered "waiting" again.
+    make_user("nadia", team="VPC North", regions=("North",))
+    log_in(page, "nadia")
+    wait_until_ready_offline(page)
+    intake = plaintext("case_intake")
+    entries = [
+        (sealed_envelope(intake), {"type": "case_intake", "opens_case": intake["case"]}),
+        *(
+            (sealed_envelope(plaintext("training")), {"type": "training"})
+            for _ in range(MAX_BATCH - 1)
+        ),
+        (
+            sealed_envelope(plaintext("visit", intake["case"])),
+            {"type": "visit", "case": intake["case"]},
+        ),
+        (sealed_envelope(plaintext("training")), {"type": "training"}),
+    ]
+    saved = [envelope["id"] for envelope, _meta in entries]
+    context.set_offline(True)
+    page.evaluate(QUEUE, [[e for e, _m in entries], [m for _e, m in entries]])
+    assert len(outbox(page)) == MAX_BATCH + 2
+
+    batches: list[list[str]] = []
+
+    def watch(route: Route) -> None:
+        batches.append([envelope["id"] for envelope in route.request.post_data_json["entries"]])
+        route.continue_()
+
+    context.route("**/api/v1/sync", watch)
+    context.set_offline(False)
+    deadline = time.monotonic() + 20
+    while len(batches) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(300)  # the answer is written into the outbox
+    assert batches[0] == saved[:MAX_BATCH]
+    assert batches[1] == saved[MAX_BATCH + 1 :]  # the visit stays for the next run
+    waiting = outbox(page)
+    assert [item["id"] for item in waiting] == [saved[0], saved[MAX_BATCH]]
+    assert [item["state"] for item in waiting] == ["waiting", "waiting"]
+    assert run(Entry.count()) == MAX_BATCH
+
+    run(Case.raw(f"DROP TRIGGER IF EXISTS {TRIGGER}"))
+    page.reload()
+    deadline = time.monotonic() + 30
+    while outbox(page) and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert stored_ids() == sorted(saved)
