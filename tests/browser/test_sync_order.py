@@ -121,7 +121,8 @@ def test_outbox_goes_in_saved_order_and_a_case_waits_for_its_busy_intake(
     for visit in saved[1:3]:
         assert by_id[visit]["reason"] == "case_intake_waiting"
         assert by_id[visit]["waits_for"] == saved[0]
-    assert by_id[saved[3]]["status"] == "stored"
+    # (`duplicate` when the service worker's Background Sync sent the same outbox at once)
+    assert by_id[saved[3]]["status"] in ("stored", "duplicate")
     page.wait_for_timeout(300)  # the answer is written into the outbox
     waiting = outbox(page)
     assert [item["id"] for item in waiting] == saved[:3]
