@@ -8,9 +8,10 @@ teams) each hold 200 sealed entries — a day offline: case intakes, visits and 
 of the cases just opened, trainings, supervision sessions, systemic problems — and all sync
 at once, the way `web/static/js/sync.js` and `outbox.js` do: batches of at most 100 entries
 (and 2 MiB), an entry leaves the outbox only on `stored` or `duplicate`, `rejected` with
-`server_error` or `busy` stays waiting, and a cut connection or a non-2xx answer ends the
-run and retries it after the phone's backoff (5, 15, 45, 120, 300 s, scaled by
-`--backoff-scale` so that a run takes minutes, not hours).
+`server_error` or `busy` stays waiting, the outbox goes oldest first and the later entries
+of a case whose intake got such an answer wait for the next run, and a cut connection or a
+non-2xx answer ends the run and retries it after the phone's backoff (5, 15, 45, 120, 300 s,
+scaled by `--backoff-scale` so that a run takes minutes, not hours).
 
 Faults: the proxy cuts a fifth of the requests mid-flight — before the full request reached
 a server, after it did but before the answer came (the server may or may not have stored
@@ -174,6 +175,10 @@ class Phone:
     device_id: str
     token: str
     outbox: dict[str, dict] = field(default_factory=dict)  # id -> envelope, in saved order
+    # What sync.js keeps beside each envelope and decides by: the item's `case` (for an intake
+    # "", as capture.js saves it) and, for an intake, the case it opens (`opens_case`).
+    cases: dict[str, str] = field(default_factory=dict)
+    opens_case: dict[str, str] = field(default_factory=dict)
     made: list[str] = field(default_factory=list)
     acknowledged: set[str] = field(default_factory=set)
     failed: dict[str, str] = field(default_factory=dict)  # id -> status or error code
@@ -188,6 +193,9 @@ class SyncFigures:
     server_fault_results: Counter = field(default_factory=Counter)
     duplicates: int = 0
     retries: int = 0  # sync runs started again after a failure
+    # Server faults by `reason` (an entry waiting for another of its batch) or else by code.
+    waiting_reasons: Counter = field(default_factory=Counter)
+    held_back: int = 0  # entries of a case whose intake got a server fault, kept for later
 
 
 def batches(envelopes: list[dict]) -> list[list[dict]]:
@@ -206,10 +214,17 @@ def batches(envelopes: list[dict]) -> list[list[dict]]:
 
 
 async def sync_now(phone: Phone, client: httpx.AsyncClient, figures: SyncFigures) -> bool:
-    """One run of syncNow(): True when it ended with an error (the phone backs off)."""
+    """One run of syncNow(): True when it ended with an error (the phone backs off). The
+    outbox goes in saved order (the dict's), and once a case's intake got a server fault,
+    the later entries of that case wait for the next run."""
     headers = {"Authorization": f"Bearer {phone.token}"}
     faults = 0
-    for batch in batches(list(phone.outbox.values())):
+    waiting_cases: set[str] = set()
+    for whole in batches(list(phone.outbox.values())):
+        batch = [e for e in whole if phone.cases.get(e["id"], "") not in waiting_cases]
+        figures.held_back += len(whole) - len(batch)
+        if not batch:
+            continue
         figures.requests += 1
         started = time.perf_counter()
         try:
@@ -228,7 +243,14 @@ async def sync_now(phone: Phone, client: httpx.AsyncClient, figures: SyncFigures
             code = (result.get("error") or {}).get("code")
             if status == "rejected" and code in SERVER_FAULTS:
                 figures.server_fault_results[code] += 1
+                figures.waiting_reasons[result.get("reason") or code] += 1
                 faults += 1
+                if envelope["id"] in phone.opens_case:
+                    waiting_cases.add(phone.opens_case[envelope["id"]])
+                if result.get("reason") == "case_intake_waiting" and phone.cases.get(
+                    envelope["id"]
+                ):
+                    waiting_cases.add(phone.cases[envelope["id"]])
             elif status in ("stored", "duplicate"):
                 figures.duplicates += status == "duplicate"
                 phone.acknowledged.add(envelope["id"])
@@ -644,6 +666,10 @@ def run(name: str, database_url: str | None, processes: int, options) -> Outcome
                     envelope = key.seal(plaintext)
                     phone.outbox[envelope["id"]] = envelope
                     phone.made.append(envelope["id"])
+                    if plaintext["type"] == "case_intake":
+                        phone.opens_case[envelope["id"]] = plaintext["case"]
+                    else:
+                        phone.cases[envelope["id"]] = plaintext["case"] or ""
             setup_seconds = time.perf_counter() - setup_started
             wall, figures, proxy, restarts = asyncio.run(
                 run_sync_phase(
@@ -839,6 +865,19 @@ def report(outcome: Outcome, options) -> bool:
         (
             "entries answered `rejected` busy / server_error (retried)",
             f"{faults['busy']} / {faults['server_error']}",
+            "",
+            "",
+        ),
+        (
+            "of those, waiting for an entry of their batch: intake / corrected entry",
+            f"{figures.waiting_reasons['case_intake_waiting']}"
+            f" / {figures.waiting_reasons['entry_waiting']}",
+            "",
+            "",
+        ),
+        (
+            "entries held back for the next run (their case's intake answered busy)",
+            str(figures.held_back),
             "",
             "",
         ),

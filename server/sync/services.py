@@ -18,6 +18,14 @@ from server.entries.services import existing_digest, intake_case_code, store_ent
 from server.notifications.services import notify_entries_waiting
 from server.sealing.envelope import parse_envelope, unseal
 from server.sealing.keys import key_ring
+from server.sync.dependencies import (
+    batch_dependencies,
+    is_retryable,
+    is_stored,
+    settling_order,
+    waited_for,
+    waiting_result,
+)
 
 log = logging.getLogger("alongside.sync")
 
@@ -89,34 +97,92 @@ def _rejected(entry_id: object, code: str, message: str) -> dict:
 
 
 async def ingest_one(item: object, author: CurrentUser, device_id: str | None) -> dict:
+    result, _opened = await _ingest(item, author, device_id)
+    return result
+
+
+async def _ingest(
+    item: object, author: CurrentUser, device_id: str | None
+) -> tuple[dict, Opened | None]:
+    """The result of one envelope, with its opened content when it got that far (what the
+    batch needs to see which entries wait for which)."""
     entry_id = item.get("id") if isinstance(item, dict) else None
+    opened = None
     try:
         envelope = parse_envelope(item)
         # A retry of something stored is answered before any decryption work.
         digest = await existing_digest(envelope.id)
         if digest is not None:
             if digest != envelope.digest:
-                return {"id": envelope.id, "status": "conflict"}
+                return {"id": envelope.id, "status": "conflict"}, None
             result = {"id": envelope.id, "status": "duplicate"}
             # A retried intake (the phone lost the first answer) learns its case code here.
             case_code = await intake_case_code(envelope.id, author)
             if case_code:
                 result["case_code"] = case_code
-            return result
+            return result, None
         opened = open_and_validate(item)
         stored = await store_entry(opened.envelope, opened.plaintext, author, device_id)
         result = {"id": envelope.id, "status": stored.status}
         if stored.case_code:
             result["case_code"] = stored.case_code
-        return result
+        return result, opened
     except Rejection as error:
-        return _rejected(entry_id, error.code, error.message)
+        return _rejected(entry_id, error.code, error.message), opened
     except RecursionError:
         # Input nested too deep for some check: it will be just as deep on every retry.
-        return _rejected(entry_id, "too_deep", "The entry is nested too deeply.")
+        return _rejected(entry_id, "too_deep", "The entry is nested too deeply."), opened
     except Exception as error:  # one broken entry must not take the batch down
         log.error("sync: entry failed with %s", type(error).__name__)
-        return _rejected(entry_id, "server_error", "The server could not store this entry; retry.")
+        return _rejected(
+            entry_id, "server_error", "The server could not store this entry; retry."
+        ), opened
+
+
+def _open_quietly(item: object) -> Opened | None:
+    """The content of an envelope that failed before it was opened (a fault of the server,
+    such as the database not answering): only to know which case it opens."""
+    try:
+        return open_and_validate(item)
+    except Exception:  # it failed already; this is only bookkeeping
+        return None
+
+
+async def settle_waiting(
+    items: list,
+    outcomes: list[tuple[dict, Opened | None]],
+    author: CurrentUser,
+    device_id: str | None,
+) -> list[dict]:
+    """The results of a batch once entries that need another entry of it are settled: one
+    that came before what it needs is tried again now that the batch is in; one whose
+    intake (or revised entry) got a retryable result waits for it, answered `busy`."""
+    results = [result for result, _opened in outcomes]
+    opened = [
+        opened if opened is not None or not is_retryable(result) else _open_quietly(item)
+        for item, (result, opened) in zip(items, outcomes, strict=True)
+    ]
+    needs = batch_dependencies(
+        [(entry.envelope.id, entry.plaintext) if entry else None for entry in opened]
+    )
+    pending = {index for index in needs if waited_for(index, results[index], needs)}
+    tried_again: set[int] = set()
+    for index in settling_order(pending, needs):
+        dependencies = waited_for(index, results[index], needs)
+        if any(
+            (d.index > index or d.index in tried_again) and is_stored(results[d.index])
+            for d in dependencies
+        ):
+            # What it needs was stored after it was tried (later in the batch): once more.
+            results[index], _ = await _ingest(items[index], author, device_id)
+            tried_again.add(index)
+            dependencies = waited_for(index, results[index], needs)
+        waiting = next((d for d in dependencies if is_retryable(results[d.index])), None)
+        if waiting is not None:
+            results[index] = waiting_result(
+                results[index]["id"], waiting.reason, opened[waiting.index].envelope.id
+            )
+    return results
 
 
 async def ingest_batch(items: list, user_id: int, device_id: str | None) -> list[dict]:
@@ -128,7 +194,8 @@ async def ingest_batch(items: list, user_id: int, device_id: str | None) -> list
             )
             for i in items
         ]
-    results = [await ingest_one(item, author, device_id) for item in items]
+    outcomes = [await _ingest(item, author, device_id) for item in items]
+    results = await settle_waiting(items, outcomes, author, device_id)
     if any(result["status"] == "stored" for result in results):
         # Once per batch, not per entry: it is at most one unread line per supervisor anyway,
         # and per entry it was a write transaction for each of the team's supervisors —

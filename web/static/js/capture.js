@@ -209,6 +209,7 @@ async function onSubmit(event) {
     const meta = {
       type: plaintext.type,
       case: plaintext.type === "case_intake" ? "" : plaintext.case || "",
+      opens_case: plaintext.type === "case_intake" ? plaintext.case : "",
       revises: plaintext.revises,
       replaces: form.dataset.replaces || "",
     };

@@ -1,7 +1,8 @@
 // The one owner of Alongside's IndexedDB: its name, version, stores and upgrades.
 // Stores:
 //   outbox   — sealed envelopes waiting to be sent, or refused by the server. Ciphertext only,
-//              plus what the status list shows: entry type, case code, times, state, error.
+//              plus what the status list shows: entry type, case code, times, state, error;
+//              for a case intake, the id of the case it opens (`opens_case`, never shown).
 //   sent     — ids of envelopes the server acknowledged (for approval status); no content.
 //   settings — the device token, the public sealing key, the last sync's summary.
 // Upgrades only ever add: an older page or service worker never finds its entries gone.

@@ -108,7 +108,15 @@ function batches(items) {
   return result;
 }
 
-async function sendBatch(token, items) {
+// Oldest first: a case's intake goes before the visits about it, a correction after what
+// it corrects (IndexedDB hands the outbox back in id order, which is random).
+function bySavedAt(a, b) {
+  return a.saved_at < b.saved_at ? -1 : a.saved_at > b.saved_at ? 1 : 0;
+}
+
+// `waitingCases`: the cases whose intake got a server fault in this run; their later entries
+// would only be answered "waiting for the intake", so they stay for the next run.
+async function sendBatch(token, items, waitingCases) {
   const response = await fetch("/api/v1/sync", {
     method: "POST",
     credentials: "omit",
@@ -128,6 +136,9 @@ async function sendBatch(token, items) {
     if (result.status === "rejected" && result.error && SERVER_FAULTS.has(result.error.code)) {
       // The server's own fault: the entry stays waiting and goes out again later.
       serverFaults += 1;
+      if (item.opens_case) waitingCases.add(item.opens_case);
+      // Older outboxes do not know which case an intake opens; the server says so.
+      if (result.reason === "case_intake_waiting" && item.case) waitingCases.add(item.case);
     } else if (result.status === "stored" || result.status === "duplicate") {
       await db.put("sent", {
         id: item.id, type: item.type, case: item.case, saved_at: item.saved_at,
@@ -167,10 +178,13 @@ export function syncNow() {
     }
     let sent = 0;
     let faults = 0;
+    const waitingCases = new Set();
     try {
-      for (const batch of batches(waiting)) {
-        faults += await sendBatch(token, batch);
-        sent += batch.length;
+      for (const batch of batches(waiting.sort(bySavedAt))) {
+        const ready = batch.filter((item) => !waitingCases.has(item.case));
+        if (!ready.length) continue;
+        faults += await sendBatch(token, ready, waitingCases);
+        sent += ready.length;
       }
     } catch (error) {
       return remember({ sent, waiting: waiting.length - sent + faults, failed, error: String(error.message || error), revoked: !!error.revoked });
@@ -188,6 +202,8 @@ export function syncNow() {
 
 export async function queueEnvelope(envelope, meta) {
   const item = { id: envelope.id, envelope, type: meta.type, case: meta.case || "", saved_at: new Date().toISOString(), state: "waiting", error: "" };
+  // An intake: the id of the case it opens (not shown; the case has no code yet).
+  if (meta.opens_case) item.opens_case = meta.opens_case;
   await db.put("outbox", item);
   // Entered again after the server refused it: the refused envelope goes.
   if (meta.replaces) await db.remove("outbox", meta.replaces);
