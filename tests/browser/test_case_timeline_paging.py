@@ -42,6 +42,8 @@ def test_show_older_entries_until_all_are_shown(page: Page, console_errors, tmp_
         page.screenshot(path=str(tmp_path / f"older-{clicks}.png"))
         older.click()
         expect(items).to_have_count(min(shown + 50, len(expected)))
+        # The focus goes on to the first of the older entries, not back to the top.
+        expect(items.nth(shown).locator("a.timeline-type")).to_be_focused()
         clicks += 1
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{width} px wide"
