@@ -91,7 +91,15 @@ def test_paging_reaches_every_entry_once_when_many_share_a_moment(client, world,
     # 124 visits over 8 moments: runs of 15 or 16 entries at the same minute straddle the
     # page boundaries, which only the id can tell apart.
     moments = [START + timedelta(minutes=n // 16) for n in range(124)]
-    log_visits(world, moments)
+    ids = log_visits(world, moments)
+    # Phones send seconds; moments with microseconds must page the same (SQLite compares
+    # them as text): a run of 12 at one, their neighbours a microsecond either side, lying
+    # across the end of the first page (46 entries are newer).
+    tied = START + timedelta(minutes=3, seconds=20, microseconds=500_000)
+    for n, entry_id in enumerate(ids[66:80]):
+        offset = {0: -1, 13: 1}.get(n, 0)
+        moment = tied + timedelta(microseconds=offset)
+        run(Entry.update({Entry.occurred_at: moment}).where(Entry.id == entry_id))
     log_in(client, username)
     page = main_of(client.get(f"/cases/{world.north_code}").text)
     shown = entry_ids(page)
