@@ -67,9 +67,15 @@ def _filters(request: Request) -> tuple[QueueFilters, list[str], dict[str, str]]
 async def _queue_context(request: Request, message: str = "") -> dict[str, Any]:
     user: CurrentUser = request.scope["user"]
     filters, errors, raw = _filters(request)
-    entries = [] if errors else await services.waiting_entries(user, filters)
+    # One more than is shown, to say whether there are more.
+    entries = (
+        []
+        if errors
+        else await services.waiting_entries(user, filters, limit=services.QUEUE_LIMIT + 1)
+    )
     return {
-        "entries": entries,
+        "entries": entries[: services.QUEUE_LIMIT],
+        "more": len(entries) > services.QUEUE_LIMIT,
         "counts": await services.queue_counts(user),
         "filters": raw,
         "filtered": filters.active,

@@ -35,7 +35,8 @@ from server.sealing.texts import open_text, seal_text
 
 DECISIONS = ("approved", "returned")
 MAX_COMMENT = 2000
-QUEUE_LIMIT = 500
+# The queue shows the oldest this many: a supervisor works through about 40 at a sitting.
+QUEUE_LIMIT = 100
 
 
 class DecisionError(Exception):
@@ -170,18 +171,35 @@ class QueueFilters:
         return bool(self.type or self.coordinator or self.case or self.region or self.waiting_days)
 
 
+def _waiting_condition(user: CurrentUser):
+    return (Entry.team == user.team_id) & (Entry.status == "submitted") & latest_version_condition()
+
+
 def _waiting_query(user: CurrentUser, *columns):
-    query = Entry.select(*columns).where(
-        (Entry.team == user.team_id) & (Entry.status == "submitted") & latest_version_condition()
-    )
-    return query
+    return Entry.select(*columns).where(_waiting_condition(user))
+
+
+async def waiting_count(user: CurrentUser, received_by: datetime | None = None) -> int:
+    """How many entries wait for the supervisor's decision (all of them, not only the
+    QUEUE_LIMIT shown); with `received_by`, those received by then."""
+    if user.role != "supervisor" or user.team_id is None:
+        return 0
+    query = Entry.count().where(_waiting_condition(user))
+    if received_by is not None:
+        query = query.where(Entry.received_at <= received_by)
+    return await query
 
 
 async def waiting_entries(
-    user: CurrentUser, filters: QueueFilters = QueueFilters(), now: datetime | None = None
+    user: CurrentUser,
+    filters: QueueFilters = QueueFilters(),
+    now: datetime | None = None,
+    *,
+    limit: int = QUEUE_LIMIT,
 ) -> list[dict]:
     """The entries of the supervisor's team that wait for a decision, oldest first: only the
-    latest version of each chain (a version corrected before anyone decided is replaced)."""
+    latest version of each chain (a version corrected before anyone decided is replaced).
+    At most `limit` of them."""
     if user.role != "supervisor" or user.team_id is None:
         return []
     query = _waiting_query(
@@ -206,7 +224,7 @@ async def waiting_entries(
     if filters.waiting_days:
         now = now or datetime.now(UTC)
         query = query.where(Entry.received_at <= now - timedelta(days=filters.waiting_days))
-    return await query.order_by(Entry.received_at).limit(QUEUE_LIMIT)
+    return await query.order_by(Entry.received_at).limit(limit)
 
 
 async def queue_counts(user: CurrentUser) -> dict:

@@ -169,6 +169,24 @@ async def _case_or_404(user: CurrentUser, reference: str) -> dict:
     return case
 
 
+def _timeline_context(page: services.TimelinePage) -> dict[str, Any]:
+    """What cases/_timeline_page.html shows: one page of entries with readable labels, and
+    the cursor of the next page."""
+    return {
+        "timeline": [
+            {
+                **row,
+                "type_label": ENTRY_TYPES[row["type"]].label
+                if row["type"] in ENTRY_TYPES
+                else row["type"],
+                "status_label": ENTRY_STATUS_LABELS.get(row["status"], row["status"]),
+            }
+            for row in page.rows
+        ],
+        "older": page.older,
+    }
+
+
 def _facts(case: dict) -> list[tuple[str, str]]:
     """The case's clear metadata as label/value pairs, with choice codes made readable."""
     exploitation = case.get("exploitation") or "[]"
@@ -222,7 +240,7 @@ async def _case_page(
     timeline = await services.case_timeline(user, case["id"])
     intake_id = str(case["intake_entry"]) if case["intake_entry"] else ""
     # The identity link is offered only when the viewer may open the sealed intake.
-    identity_visible = bool(intake_id) and any(str(row["id"]) == intake_id for row in timeline)
+    identity_visible = await services.intake_visible(user, case)
     may_assign = services.may_assign(user, case)
     privacy = await case_privacy(user, case)
     if privacy["erasure"]:
@@ -238,16 +256,7 @@ async def _case_page(
             "consents": _consents(case),
             "status_label": CASE_STATUS_LABELS.get(case["status"], case["status"]),
             "close_reason_label": c.CLOSE_REASON.label(case["close_reason"]),
-            "timeline": [
-                {
-                    **row,
-                    "type_label": ENTRY_TYPES[row["type"]].label
-                    if row["type"] in ENTRY_TYPES
-                    else row["type"],
-                    "status_label": ENTRY_STATUS_LABELS.get(row["status"], row["status"]),
-                }
-                for row in timeline
-            ],
+            **_timeline_context(timeline),
             "intake_id": intake_id if identity_visible else "",
             # One tap from the case to its capture form with the case filled in.
             "log_types": entry_types_for(user, case="required") if case["status"] == "open" else [],
@@ -272,6 +281,38 @@ async def _case_page(
 async def case_page(request: Request, reference: FromPath[str]) -> Template:
     case = await _case_or_404(request.scope["user"], reference)
     return await _case_page(request, case)
+
+
+@get("/cases/{reference:str}/timeline", name="case_timeline_page", guards=[signed_in])
+async def case_timeline_page(request: Request, reference: FromPath[str]) -> Template | Redirect:
+    """The next page of the case's timeline, older than the cursor `before`: list items that
+    "Show older entries" puts in its own place. Only htmx asks for it; anyone else goes to
+    the case page."""
+    user: CurrentUser = request.scope["user"]
+    case = await _case_or_404(user, reference)
+    headers = {"vary": "HX-Request"}
+    if request.headers.get("hx-request") != "true":
+        return Redirect(path=f"/cases/{case['code']}", status_code=303, headers=headers)
+    try:
+        page = await services.case_timeline(
+            user, case["id"], before=request.query_params.get("before", "")
+        )
+    except services.CursorError:
+        # htmx swaps error answers too (base.html's responseHandling): the fragment says it.
+        error = _("These older entries cannot be found. Reload the case page and try again.")
+        return render(
+            request,
+            "cases/_timeline_page.html",
+            {"case": case, "timeline": [], "older": "", "timeline_error": error},
+            status_code=400,
+            headers=headers,
+        )
+    return render(
+        request,
+        "cases/_timeline_page.html",
+        {"case": case, **_timeline_context(page)},
+        headers=headers,
+    )
 
 
 def _back_to(case: dict) -> Redirect:
@@ -356,5 +397,13 @@ async def case_close(request: Request, reference: FromPath[str]) -> Template | R
 
 
 router = Router(
-    path="/", route_handlers=[case_list, case_page, case_assign, case_label, case_close]
+    path="/",
+    route_handlers=[
+        case_list,
+        case_page,
+        case_timeline_page,
+        case_assign,
+        case_label,
+        case_close,
+    ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from piccolo.engine import engine_finder
@@ -167,8 +168,53 @@ async def case_list(
     return await query.order_by(Case.opened_at, ascending=False).order_by(Case.code).limit(limit)
 
 
-async def case_timeline(user: CurrentUser, case_id: uuid.UUID) -> list[dict]:
-    """The entries of a case that the user may see, newest first (metadata only)."""
+# The case page shows this many entries of the timeline at a time, newest first; "Show older
+# entries" fetches the next page. A busy case has about a thousand.
+TIMELINE_PAGE = 50
+
+
+class CursorError(ValueError):
+    """A `before` cursor that is not one the case page wrote."""
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    rows: list[dict]
+    older: str  # the cursor of the next page, "" when this is the last one
+
+
+def timeline_cursor(row: dict) -> str:
+    """Where the next page starts: the last row's moment (UTC, with microseconds) and id.
+    Entries often share a moment (a day's entries logged at the same minute), so the id
+    breaks the tie: the order is (occurred_at, id), newest first."""
+    moment = _moment(row["occurred_at"]).astimezone(UTC)
+    return f"{moment.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}_{row['id']}"
+
+
+def parse_timeline_cursor(text: str) -> tuple[datetime, uuid.UUID]:
+    moment, _sep, entry_id = (text or "").partition("_")
+    if not moment.endswith("Z"):
+        raise CursorError(text)
+    try:
+        at = datetime.fromisoformat(moment[:-1])
+        parsed_id = uuid.UUID(entry_id)
+    except ValueError as error:
+        raise CursorError(text) from error
+    if at.tzinfo is not None:  # "Z" and an offset besides
+        raise CursorError(text)
+    return at.replace(tzinfo=UTC), parsed_id
+
+
+async def case_timeline(
+    user: CurrentUser,
+    case_id: uuid.UUID,
+    *,
+    before: str | None = None,
+    size: int = TIMELINE_PAGE,
+) -> TimelinePage:
+    """One page of the entries of a case that the user may see, newest first (metadata
+    only): the first page, or the page after the cursor `before` (CursorError when it is
+    not one). One row more than the page is read to know whether there is another."""
     query = visible_entries(
         user,
         Entry.select(
@@ -180,9 +226,33 @@ async def case_timeline(user: CurrentUser, case_id: uuid.UUID) -> list[dict]:
             Entry.author.username,
         ).where(Entry.case == case_id),
     )
+    after = None if before is None else parse_timeline_cursor(before)
     if query is None:
-        return []
-    return await query.order_by(Entry.occurred_at, ascending=False)
+        return TimelinePage([], "")
+    if after is not None:
+        at, entry_id = after
+        query = query.where(
+            (Entry.occurred_at < at) | ((Entry.occurred_at == at) & (Entry.id < entry_id))
+        )
+    rows = await query.order_by(Entry.occurred_at, Entry.id, ascending=False).limit(size + 1)
+    if len(rows) <= size:
+        return TimelinePage(rows, "")
+    rows = rows[:size]
+    return TimelinePage(rows, timeline_cursor(rows[-1]))
+
+
+async def intake_visible(user: CurrentUser, case: dict) -> bool:
+    """Whether the user may open the case's intake (and so its sealed identity): the intake
+    is an entry of this case that the access rules let them see. Asked on its own, since
+    the timeline shows only its newest entries."""
+    intake = case.get("intake_entry")
+    if not intake:
+        return False
+    query = visible_entries(
+        user,
+        Entry.select(Entry.id).where((Entry.id == intake) & (Entry.case == case["id"])),
+    )
+    return query is not None and await query.first() is not None
 
 
 def may_assign(user: CurrentUser, case: dict) -> bool:

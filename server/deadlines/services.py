@@ -63,7 +63,7 @@ from piccolo.columns.combination import Or
 
 from server.accounts.tables import Team, User
 from server.approvals.counting import latest_version_condition
-from server.approvals.services import returned_to, waiting_entries
+from server.approvals.services import returned_to, waiting_count, waiting_entries
 from server.cases.tables import Case
 from server.core.identity import CurrentUser
 from server.deadlines.tables import ReminderSettings, ReportDueDate
@@ -390,10 +390,12 @@ async def approvals_overdue(user: CurrentUser, now: datetime) -> list[Deadline]:
         return []
     zone = ZoneInfo(zone_name(user))
     limit = now - timedelta(days=APPROVAL_WAIT_DAYS)
-    late = [row for row in await waiting_entries(user, now=now) if row["received_at"] <= limit]
-    if not late:
+    # The queue is oldest first; its page holds QUEUE_LIMIT entries, so the late ones are
+    # counted by the database.
+    oldest_waiting = await waiting_entries(user, now=now, limit=1)
+    if not oldest_waiting or oldest_waiting[0]["received_at"] > limit:
         return []
-    oldest = late[0]  # the queue is oldest first
+    oldest = oldest_waiting[0]
     return [
         Deadline(
             key=f"approvals_overdue:{user.id}:{oldest['id']}",
@@ -403,7 +405,7 @@ async def approvals_overdue(user: CurrentUser, now: datetime) -> list[Deadline]:
             due_on=(oldest["received_at"] + timedelta(days=APPROVAL_WAIT_DAYS))
             .astimezone(zone)
             .date(),
-            count=len(late),
+            count=await waiting_count(user, received_by=limit),
         )
     ]
 

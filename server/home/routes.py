@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from litestar import Request, Router, get
 from litestar.response import Template
 
-from server.approvals.services import returned_to, waiting_entries
+from server.approvals.services import returned_to, waiting_count, waiting_entries
 from server.cases.services import case_hints, described_cases
 from server.cases.tables import Case
 from server.core.guards import signed_in
@@ -101,9 +101,8 @@ async def home(request: Request) -> Template:
         context["returned"] = await returned_to(user)
     elif user.role == "supervisor":
         # Only the latest version of each chain waits: the approval queue's own query.
-        waiting = await waiting_entries(user)
-        context["waiting"] = waiting[:SHOWN]
-        context["waiting_total"] = len(waiting)
+        context["waiting"] = await waiting_entries(user, limit=SHOWN)
+        context["waiting_total"] = await waiting_count(user)
         context["cases"] = await open_cases(user, online=not is_offline_copy(request))
     return render(request, f"home/{user.role}.html", context)
 

@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from server.approvals.services import QUEUE_LIMIT
 from server.approvals.tables import Decision
 from server.audit.tables import AuditEvent
+from server.deadlines.services import APPROVAL_WAIT_DAYS, deadlines_for
 from server.entries.tables import Entry
 from tests.support.accounts import log_in
-from tests.support.approvals import build_team, decided, log_entry, log_visit
+from tests.support.approvals import build_team, current_user, decided, log_entry, log_visit
 from tests.support.run import run
 
 
@@ -187,3 +189,31 @@ def test_supervisor_home_links_to_the_queue_with_its_count(client, team):
     page = client.get("/").text
     assert "Open the queue: 1 entry" in page
     assert old not in page
+
+
+def test_the_queue_shows_the_oldest_100_and_says_when_more_wait(client, team):
+    assert QUEUE_LIMIT == 100
+    ids = [log_visit(team.users["ana"], team.north_code) for _ in range(QUEUE_LIMIT)]
+    log_in(client, "sofia")
+    page = client.get("/approvals").text
+    assert queue_ids(page) == ids
+    assert "Only the oldest" not in page
+    assert "100 entries are waiting in all." in page
+
+    newest = log_visit(team.users["bogdan"], team.centre_code)
+    page = client.get("/approvals").text
+    assert queue_ids(page) == ids  # the oldest 100, not the newest
+    assert newest not in page
+    assert "Only the oldest 100 are shown." in page
+    assert "101 entries are waiting in all." in page
+    # Home counts every waiting entry, not the page of the queue.
+    assert "Open the queue: 101 entries" in client.get("/").text
+    # So does the reminder of entries waiting past the wait.
+    run(Entry.update({Entry.received_at: datetime.now(UTC) - timedelta(days=30)}, force=True))
+    later = datetime.now(UTC) + timedelta(days=APPROVAL_WAIT_DAYS)
+    overdue = [
+        deadline
+        for deadline in run(deadlines_for(current_user(team.users["sofia"]), later))
+        if deadline.kind == "approvals_overdue"
+    ]
+    assert [deadline.count for deadline in overdue] == [101]

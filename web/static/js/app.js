@@ -44,6 +44,22 @@
     }
   });
 
+  // "Show older entries" on the case page puts the older entries in its own place: the focus
+  // goes to the first of them, rather than being lost with the button.
+  var olderAfter = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    olderAfter = target && target.classList && target.classList.contains("timeline-more")
+      ? target.previousElementSibling : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!olderAfter) return;
+    var first = olderAfter.nextElementSibling;
+    olderAfter = null;
+    var link = first && first.querySelector("a");
+    if (link) link.focus();
+  });
+
   // The navigation's "More" (a <details>, which works without this): Escape closes it and
   // gives the focus back to it, and a tap elsewhere on the page closes it, as a menu does.
   document.addEventListener("keydown", function (event) {
