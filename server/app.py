@@ -66,7 +66,7 @@ async def open_database_pool() -> None:
 
 async def close_database_pool() -> None:
     engine = engine_finder()
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine) and engine.pool:
         await engine.close_connection_pool()
 
 
@@ -145,7 +145,9 @@ def create_app(pooled: bool = False, count_queries: bool | None = None) -> Lites
         debug=False,
         # The scheduler runs in the served app only; tests start it themselves.
         on_startup=[open_database_pool, start_scheduler] if pooled else [],
-        on_shutdown=[stop_scheduler, close_database_pool] if pooled else [],
+        # An unpooled app still closes whatever pool the engine keeps on its event loop (the
+        # tests' engine keeps one per loop: tests/support/piccolo_conf.py).
+        on_shutdown=[stop_scheduler, close_database_pool] if pooled else [close_database_pool],
     )
 
 

@@ -33,6 +33,10 @@ os.environ["ALONGSIDE_PASSWORD_HASHING"] = "cheap"
 
 import pytest  # noqa: E402
 
+from tests.support.pooled_engine import keep_connections  # noqa: E402
+
+keep_connections()  # before any table asks for its engine
+
 from tests.support.database import reset_database, truncate_all  # noqa: E402
 from tests.support.run import run  # noqa: E402
 
@@ -45,6 +49,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    from piccolo.engine import engine_finder
+
+    engine = engine_finder()
+    if engine is not None and hasattr(engine, "close_connection_pool"):
+        run(engine.close_connection_pool())
     shutil.rmtree(_DATA_DIR, ignore_errors=True)
 
 
