@@ -50,9 +50,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     from piccolo.engine import engine_finder
+    from piccolo.engine.postgres import PostgresEngine
 
     engine = engine_finder()
-    if engine is not None and hasattr(engine, "close_connection_pool"):
+    if isinstance(engine, PostgresEngine):
         run(engine.close_connection_pool())
     shutil.rmtree(_DATA_DIR, ignore_errors=True)
 

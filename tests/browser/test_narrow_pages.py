@@ -54,8 +54,16 @@ SIDEWAYS = """
 """
 
 
+# The page and what htmx loads into it at once (Home's overdue reassessments) are in:
+# quicker than waiting for half a second of network silence after every page.
+SETTLED = """
+() => document.readyState === "complete"
+  && !document.querySelector('[hx-trigger="load"], .htmx-request')
+"""
+
+
 def assert_fits(page: Page, shots: Path, name: str) -> None:
-    page.wait_for_load_state("networkidle")
+    page.wait_for_function(SETTLED)
     width = page.evaluate("document.documentElement.scrollWidth")
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     assert width <= page.evaluate("innerWidth"), f"{name}: {width} px wide"

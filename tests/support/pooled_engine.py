@@ -64,6 +64,11 @@ class PoolPerLoopEngine(PostgresEngine):
     async def start_connection_pool(self, **_kwargs: Any) -> None:
         await self.pool_of_this_loop()
 
+    async def close_connection_pool(self) -> None:
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool.close()
+
     async def _run_in_new_connection(self, query: str, args=None):
         pool = await self.pool_of_this_loop()
         async with pool.acquire() as connection:
