@@ -77,6 +77,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _deselect(config, items)
+    # The longest tests (the scenarios' months, then the browser tests) go first, so that the
+    # parallel workers do not end with one of them still running and the other idle.
+    items.sort(key=_longest_first)
+
+
+def _longest_first(item: pytest.Item) -> int:
+    part = Path(str(item.fspath)).resolve().relative_to(Path(__file__).resolve().parent).parts[0]
+    return {"scenarios": 0, "browser": 1}.get(part, 2)
+
+
+def _deselect(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Long runs (hundreds of generated months) are deselected, not skipped, unless asked for
     # with --long: `make test-long` runs them; under CI a skip would fail the run.
     if not config.getoption("--long"):
