@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from server.devices.tables import Device
 from server.entries.tables import Entry
 from server.sealing.keys import KeyRing, key_ring
+from server.sealing.unwrapped import forget_all
 
 
 @dataclass(frozen=True)
@@ -90,5 +91,7 @@ async def retire_keys(ring: KeyRing | None = None, force: bool = False) -> Retir
         return Retirement(retired=[], kept=ring.kids(), devices_behind=behind)
     for kid in candidates:
         ring.destroy(kid)
+    if candidates:
+        forget_all()
     kept = sorted(needed & set(ring.kids()))
     return Retirement(retired=candidates, kept=kept, devices_behind=behind)

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from server.core.rejection import Rejection
 from server.sealing.keys import ALGORITHM, KeyRing, SealingKey
+from server.sealing.unwrapped import keep_key, kept_key
 
 OAEP = padding.OAEP(
     mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
@@ -130,6 +131,11 @@ def parse_envelope(data: object) -> Envelope:
 
 
 def unwrap_key(envelope_wrapped_key: bytes, key: SealingKey) -> bytes:
+    """The envelope's AES key, unwrapped with `key` (or kept from the last time this process
+    unwrapped it: server.sealing.unwrapped says why that is safe)."""
+    content_key = kept_key(key.spki, envelope_wrapped_key)
+    if content_key is not None:
+        return content_key
     try:
         content_key = key.private_key.decrypt(envelope_wrapped_key, OAEP)
     except ValueError as error:
@@ -138,6 +144,7 @@ def unwrap_key(envelope_wrapped_key: bytes, key: SealingKey) -> bytes:
         ) from error
     if len(content_key) != 32:
         raise EnvelopeError("unseal_failed", "The wrapped key is not a 32-byte AES key.")
+    keep_key(key.spki, envelope_wrapped_key, content_key)
     return content_key
 
 
