@@ -10,7 +10,7 @@ import gettext as gettext_module
 import json
 from contextvars import ContextVar
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -122,7 +122,13 @@ def localised(name: str, names: object, language: str | None = None) -> str:
 
 
 def babel_locale(language: str | None = None) -> Locale:
-    return Locale.parse(_BABEL_LOCALES.get(language or current_language.get(), "en_GB"))
+    return _parsed_locale(_BABEL_LOCALES.get(language or current_language.get(), "en_GB"))
+
+
+@lru_cache(maxsize=16)
+def _parsed_locale(identifier: str) -> Locale:
+    # Parsing reads Babel's locale data: once per locale and process, not per date on a page.
+    return Locale.parse(identifier)
 
 
 def locale_tag(language: str | None = None) -> str:
