@@ -73,6 +73,7 @@ class Deployment:
     )
     process: subprocess.Popen | None = None
     url: str = ""
+    others: list[subprocess.Popen] = field(default_factory=list)
 
     @property
     def env(self) -> dict[str, str]:
@@ -125,37 +126,49 @@ class Deployment:
         return name
 
     def serve(self) -> str:
+        self.process, self.url = self._start_server("server.log")
+        return self.url
+
+    def serve_another(self) -> str:
+        """One more server process on the same data dir and database (PostgreSQL: several
+        processes behind a load balancer, as the README deploys them)."""
+        process, url = self._start_server(f"server-{len(self.others) + 2}.log")
+        self.others.append(process)
+        return url
+
+    def _start_server(self, log_name: str) -> tuple[subprocess.Popen, str]:
         port = free_port()
-        self.log_path = self.data_dir / "server.log"
-        log = self.log_path.open("w")
-        self.process = subprocess.Popen(
+        log_path = self.data_dir / log_name
+        log = log_path.open("w")
+        process = subprocess.Popen(
             [str(ALONGSIDE), "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=str(self.data_dir),
         )
-        self.url = f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if process.poll() is not None:
                 break
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
                     if response.status == 200:
-                        return self.url
+                        return process, url
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("the server did not start:\n" + self.log_path.read_text())
+        raise RuntimeError("the server did not start:\n" + log_path.read_text())
 
     def __exit__(self, *exc: object) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        for process in [self.process, *self.others]:
+            if process and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def use_in_this_process(self) -> None:
