@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from litestar import Litestar
@@ -156,4 +157,10 @@ logging.getLogger("alongside").setLevel(logging.INFO)
 
 def create_served_app() -> Litestar:
     """The factory `alongside serve` hands to uvicorn."""
-    return create_app(pooled=True)
+    app = create_app(pooled=True)
+    # Everything made so far (modules, routes, templates' environment, Babel's data) lives
+    # as long as the process: move it out of the garbage collector's sight. Otherwise each
+    # full collection walks all of it again, about 90 ms of a request every ~30 pages.
+    gc.collect()
+    gc.freeze()
+    return app
