@@ -28,6 +28,7 @@ from server.core.identity import CurrentUser
 from server.entries.services import UNIQUE_VIOLATIONS, _write_transaction
 from server.entries.tables import Entry
 from server.privacy.tables import CaseErasure, RetentionExtension, RetentionReview, TeamRetention
+from server.sealing.unwrapped import forget_all
 from server.settings import get_settings
 
 logger = logging.getLogger("alongside.privacy")
@@ -275,6 +276,9 @@ async def erase_case(case: dict, user: CurrentUser, basis: str, today: date | No
     except UNIQUE_VIOLATIONS as violation:
         # Two supervisors erasing at once: the erasure row is unique, the first one did it.
         raise PrivacyError("erased") from violation
+    # The case's content keys may still be kept in this process's memory (they open nothing
+    # any more: the ciphertext is gone); drop them now rather than in ten minutes.
+    forget_all()
     try:
         await scrub_free_space()
     except Exception:  # the keys are gone already; a busy database only delays the rewrite

@@ -25,6 +25,7 @@ from server.operations.backup import backup
 from server.privacy.keys import retire_keys
 from server.privacy.services import review_retention
 from server.reports.compiling import compile_month
+from server.sealing import unwrapped
 from server.sealing.envelope import Envelope, EnvelopeError, b64url_decode, unseal
 from server.sealing.keys import key_ring
 from server.settings import get_settings
@@ -162,6 +163,9 @@ def test_erasing_a_case_at_the_end_of_retention_leaves_nothing_readable_and_figu
     listed = client.get("/privacy/retention")
     assert listed.status_code == 200 and world.north_code in listed.text
     assert world.south_code not in listed.text
+    # Opening the case keeps its entries' content keys in this process for a while...
+    assert client.get(f"/cases/{world.north_code}").status_code == 200
+    assert unwrapped.kept_count() > 0
     form = client.get(f"/cases/{world.north_code}/erase")
     assert form.status_code == 200
     token = client.cookies.get("csrftoken")
@@ -171,6 +175,8 @@ def test_erasing_a_case_at_the_end_of_retention_leaves_nothing_readable_and_figu
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+    # ...and the erasure drops them at once, not ten minutes later.
+    assert unwrapped.kept_count() == 0
 
     # Nothing in the database opens: the wrapped keys, IVs and ciphertexts are gone.
     after = envelopes_of(world.north_case)
