@@ -1,0 +1,35 @@
+"""An index on each case's entries in time order: (case, occurred_at, id).
+
+Two pages ask for a case's entries by time. The case list shows each case's last contact
+(the latest `occurred_at` of its entries, for up to 200 cases); through the plain index on
+`case` both engines fetched every entry of those cases from the table to find the latest
+(7,270 rows at 100,000 entries: PostgreSQL 12.9 ms, SQLite 13 ms). This index answers it
+from the index alone (PostgreSQL 2.7 ms, Heap Fetches 0; SQLite 2 ms, a covering index).
+The case page's timeline (newest first by occurred_at, then id, 50 at a time) reads the
+same index in order instead of sorting all of a case's entries.
+"""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+
+ID = "2026-12-06T02:20:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "Index on each case's entries in time order"
+
+NAME = "entry_case_occurred_at_id"
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="entries", description=DESCRIPTION)
+
+    async def create_index():
+        await engine_finder().run_ddl(
+            f'CREATE INDEX IF NOT EXISTS "{NAME}" ON "entry" ("case", "occurred_at", "id")'
+        )
+
+    async def drop_index():
+        await engine_finder().run_ddl(f'DROP INDEX IF EXISTS "{NAME}"')
+
+    manager.add_raw(create_index)
+    manager.add_raw_backwards(drop_index)
+    return manager
