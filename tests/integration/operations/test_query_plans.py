@@ -50,15 +50,20 @@ def indexes_read(query) -> list[str]:
 
 
 @pytest.fixture
-def team_with_work() -> int:
-    """A coordinator's team with a case, entries waiting and entries of the case."""
-    from server.accounts.tables import User
-
+def coordinator() -> int:
+    """A coordinator with a case and entries of it waiting for a decision."""
     ana = make_user("ana", "coordinator", "Team North", regions=("North",))
     _, code = open_case(ana)
     for day in range(1, 6):
         submit(ana, plaintext("visit", code, occurred_at=f"2025-07-0{day}T10:00:00+03:00"))
-    return run(User.select(User.team).where(User.id == ana).first())["team"]
+    return ana
+
+
+@pytest.fixture
+def team_with_work(coordinator: int) -> int:
+    from server.accounts.tables import User
+
+    return run(User.select(User.team).where(User.id == coordinator).first())["team"]
 
 
 def test_the_approval_queue_reads_only_what_waits(team_with_work: int) -> None:
@@ -70,6 +75,17 @@ def test_the_approval_queue_reads_only_what_waits(team_with_work: int) -> None:
         .limit(100)
     )
     assert indexes_read(waiting)[0] == "entry_submitted_team_received_at"
+
+
+def test_what_was_returned_to_a_coordinator_is_read_from_the_returned(coordinator) -> None:
+    returned = (
+        Entry.select(Entry.id)
+        .where((Entry.author == coordinator) & (Entry.status == "returned"))
+        .where(latest_version_condition())
+        .order_by(Entry.received_at)
+        .limit(100)
+    )
+    assert indexes_read(returned)[0] == "entry_returned_author_received_at"
 
 
 def test_a_later_approved_version_is_looked_up_in_the_approved_index(team_with_work) -> None:
