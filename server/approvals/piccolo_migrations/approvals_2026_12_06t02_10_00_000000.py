@@ -11,28 +11,18 @@ team's queue in 8 ms and PostgreSQL reads the oldest 100 in order with no sort (
 index holds only what waits, so it stays small whatever the database's age.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from server.core.index_migrations import index_migration
 
 ID = "2026-12-06T02:10:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Partial index on the entries waiting for a decision"
 
-NAME = "entry_submitted_team_received_at"
-
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="approvals", description=DESCRIPTION)
-
-    async def create_index():
-        await engine_finder().run_ddl(
-            f'CREATE INDEX IF NOT EXISTS "{NAME}" ON "entry" ("team", "received_at") '
-            "WHERE \"status\" = 'submitted'"
-        )
-
-    async def drop_index():
-        await engine_finder().run_ddl(f'DROP INDEX IF EXISTS "{NAME}"')
-
-    manager.add_raw(create_index)
-    manager.add_raw_backwards(drop_index)
-    return manager
+    return index_migration(
+        ID,
+        "approvals",
+        DESCRIPTION,
+        "entry_submitted_team_received_at",
+        '"entry" ("team", "received_at") WHERE "status" = \'submitted\'',
+    )

@@ -8,28 +8,18 @@ keeps its status after it is corrected, so the index grows with the returns of t
 a few in a hundred entries, not with all the work.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from server.core.index_migrations import index_migration
 
 ID = "2026-12-06T02:40:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Partial index on the entries returned to their author"
 
-NAME = "entry_returned_author_received_at"
-
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="approvals", description=DESCRIPTION)
-
-    async def create_index():
-        await engine_finder().run_ddl(
-            f'CREATE INDEX IF NOT EXISTS "{NAME}" ON "entry" ("author", "received_at") '
-            "WHERE \"status\" = 'returned'"
-        )
-
-    async def drop_index():
-        await engine_finder().run_ddl(f'DROP INDEX IF EXISTS "{NAME}"')
-
-    manager.add_raw(create_index)
-    manager.add_raw_backwards(drop_index)
-    return manager
+    return index_migration(
+        ID,
+        "approvals",
+        DESCRIPTION,
+        "entry_returned_author_received_at",
+        '"entry" ("author", "received_at") WHERE "status" = \'returned\'',
+    )

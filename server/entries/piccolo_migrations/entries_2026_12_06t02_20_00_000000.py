@@ -9,27 +9,18 @@ The case page's timeline (newest first by occurred_at, then id, 50 at a time) re
 same index in order instead of sorting all of a case's entries.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from server.core.index_migrations import index_migration
 
 ID = "2026-12-06T02:20:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Index on each case's entries in time order"
 
-NAME = "entry_case_occurred_at_id"
-
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="entries", description=DESCRIPTION)
-
-    async def create_index():
-        await engine_finder().run_ddl(
-            f'CREATE INDEX IF NOT EXISTS "{NAME}" ON "entry" ("case", "occurred_at", "id")'
-        )
-
-    async def drop_index():
-        await engine_finder().run_ddl(f'DROP INDEX IF EXISTS "{NAME}"')
-
-    manager.add_raw(create_index)
-    manager.add_raw_backwards(drop_index)
-    return manager
+    return index_migration(
+        ID,
+        "entries",
+        DESCRIPTION,
+        "entry_case_occurred_at_id",
+        '"entry" ("case", "occurred_at", "id")',
+    )

@@ -10,28 +10,18 @@ full (root, received_at) index stays for the approval queue's "latest version, w
 status". Partial indexes are the same SQL on SQLite (3.8 and later) and PostgreSQL.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from server.core.index_migrations import index_migration
 
 ID = "2026-12-05T17:30:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Partial index on the approved versions of entry chains"
 
-NAME = "entry_approved_root_received_at"
-
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="reports", description=DESCRIPTION)
-
-    async def create_index():
-        await engine_finder().run_ddl(
-            f'CREATE INDEX IF NOT EXISTS "{NAME}" ON "entry" ("root", "received_at") '
-            "WHERE \"status\" = 'approved'"
-        )
-
-    async def drop_index():
-        await engine_finder().run_ddl(f'DROP INDEX IF EXISTS "{NAME}"')
-
-    manager.add_raw(create_index)
-    manager.add_raw_backwards(drop_index)
-    return manager
+    return index_migration(
+        ID,
+        "reports",
+        DESCRIPTION,
+        "entry_approved_root_received_at",
+        '"entry" ("root", "received_at") WHERE "status" = \'approved\'',
+    )
