@@ -3,11 +3,11 @@ them on either engine, and SQLite reads `entry` through them.
 
 Why the plan is checked on SQLite only: a test database holds a handful of rows, and
 PostgreSQL's planner rightly chooses by cost, which on a handful of rows (and statistics
-left by earlier tests) is a near tie between indexes; its choice at 100,000 entries, with
-EXPLAIN ANALYZE before and after, is in each index's migration, measured with
-bench/pages_at_size.py. SQLite chooses a partial index whenever the query implies its
-condition, and a covering index over one that is not, whatever the statistics: its plan is
-a rule, and a rule can be tested.
+left by earlier tests) is a near tie between indexes; what it chose at 100,000 entries (the
+data of bench/pages_at_size.py) before and after each index is in the index's migration.
+SQLite chooses a partial index whenever the query implies its condition, and a covering
+index over one that is not, whatever the statistics: its plan is a rule, and a rule can be
+tested.
 """
 
 from __future__ import annotations
