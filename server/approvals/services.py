@@ -175,7 +175,8 @@ def _waiting_condition(user: CurrentUser):
     return (Entry.team == user.team_id) & (Entry.status == "submitted") & latest_version_condition()
 
 
-def _waiting_query(user: CurrentUser, *columns):
+def waiting_query(user: CurrentUser, *columns):
+    """The supervisor's team's entries that wait for a decision, as a query of `columns`."""
     return Entry.select(*columns).where(_waiting_condition(user))
 
 
@@ -202,7 +203,7 @@ async def waiting_entries(
     At most `limit` of them."""
     if user.role != "supervisor" or user.team_id is None:
         return []
-    query = _waiting_query(
+    query = waiting_query(
         user,
         Entry.id,
         Entry.type,
@@ -233,7 +234,7 @@ async def queue_counts(user: CurrentUser) -> dict:
     counts: dict = {"total": 0, "type": {}, "coordinator": {}, "region": {}}
     if user.role != "supervisor" or user.team_id is None:
         return counts
-    rows = await _waiting_query(user, Entry.type, Entry.region, Entry.author.username)
+    rows = await waiting_query(user, Entry.type, Entry.region, Entry.author.username)
     for row in rows:
         counts["total"] += 1
         for key, value in (
@@ -355,9 +356,9 @@ async def correction_prefill(
     }
 
 
-async def returned_to(user: CurrentUser) -> list[dict]:
-    """The user's returned entries not corrected yet, with the supervisor's comment, oldest
-    decision first: what the coordinator still has to correct."""
+def returned_query(user: CurrentUser):
+    """The user's returned entries not corrected yet, oldest first, at most QUEUE_LIMIT (None
+    when the user may see none)."""
     query = visible_entries(
         user,
         Entry.select(
@@ -366,9 +367,16 @@ async def returned_to(user: CurrentUser) -> list[dict]:
             (Entry.author == user.id) & (Entry.status == "returned") & latest_version_condition()
         ),
     )
+    return None if query is None else query.order_by(Entry.received_at).limit(QUEUE_LIMIT)
+
+
+async def returned_to(user: CurrentUser) -> list[dict]:
+    """The user's returned entries not corrected yet, with the supervisor's comment, oldest
+    decision first: what the coordinator still has to correct."""
+    query = returned_query(user)
     if query is None:
         return []
-    rows = await query.order_by(Entry.received_at).limit(QUEUE_LIMIT)
+    rows = await query
     if not rows:
         return rows
     decisions = await Decision.select(

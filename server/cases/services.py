@@ -268,6 +268,15 @@ def may_close(user: CurrentUser, case: dict) -> bool:
 # --- Telling cases apart without identity ----------------------------------------------------
 
 
+def last_contacts_query(case_ids: list):
+    """The latest `occurred_at` of each of the cases' entries, a row per case."""
+    return (
+        Entry.select(Entry.case, Max(Entry.occurred_at, alias="latest"))
+        .where(Entry.case.is_in(list(case_ids)))
+        .group_by(Entry.case)
+    )
+
+
 async def last_contacts(case_ids: list) -> dict[str, datetime]:
     """The date of the latest entry of each case (a visit, an accompaniment, …): when the
     person was last seen to. Dates are clear metadata already. One row per case, computed
@@ -275,11 +284,7 @@ async def last_contacts(case_ids: list) -> dict[str, datetime]:
     their entries."""
     if not case_ids:
         return {}
-    rows = (
-        await Entry.select(Entry.case, Max(Entry.occurred_at, alias="latest"))
-        .where(Entry.case.is_in(list(case_ids)))
-        .group_by(Entry.case)
-    )
+    rows = await last_contacts_query(case_ids)
     return {str(row["case"]): _moment(row["latest"]) for row in rows if row["latest"]}
 
 

@@ -18,11 +18,13 @@ import uuid
 import pytest
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.query.methods.select import Max
 
-from server.approvals.counting import counted_entries, latest_version_condition
+from server.approvals.counting import counted_entries
+from server.approvals.services import returned_query, waiting_query
+from server.cases.services import last_contacts_query
 from server.entries.tables import Entry
 from tests.support.accounts import make_user
+from tests.support.approvals import current_user
 from tests.support.entries import open_case, plaintext, submit
 from tests.support.run import run
 
@@ -71,6 +73,14 @@ def sqlite_reads(query) -> list[str]:
     ]
 
 
+def assert_index_serves(name: str, columns: list[str], condition: str, query) -> None:
+    """The index `name` is on `entry` as the migration defines it and, on SQLite, `query`
+    reads `entry` through it."""
+    assert index_shape(name) == (columns, condition)
+    if not on_postgres():
+        assert name in sqlite_reads(query)
+
+
 @pytest.fixture
 def coordinator() -> int:
     """A coordinator with a case and entries of it waiting for a decision."""
@@ -81,62 +91,39 @@ def coordinator() -> int:
     return ana
 
 
-@pytest.fixture
-def team_with_work(coordinator: int) -> int:
-    from server.accounts.tables import User
-
-    return run(User.select(User.team).where(User.id == coordinator).first())["team"]
-
-
-def test_the_approval_queue_reads_only_what_waits(team_with_work: int) -> None:
-    waiting = (
-        Entry.select(Entry.id)
-        .where((Entry.team == team_with_work) & (Entry.status == "submitted"))
-        .where(latest_version_condition())
-        .order_by(Entry.received_at)
-        .limit(100)
-    )
-    assert index_shape("entry_submitted_team_received_at") == (
+def test_the_approval_queue_reads_only_what_waits() -> None:
+    supervisor = current_user(make_user("sofia", "supervisor", "Team North"))
+    waiting = waiting_query(supervisor, Entry.id).order_by(Entry.received_at).limit(100)
+    assert_index_serves(
+        "entry_submitted_team_received_at",
         ["team", "received_at"],
         "status='submitted'",
+        waiting,
     )
-    if not on_postgres():
-        assert sqlite_reads(waiting)[0] == "entry_submitted_team_received_at"
 
 
 def test_what_was_returned_to_a_coordinator_is_read_from_the_returned(coordinator) -> None:
-    returned = (
-        Entry.select(Entry.id)
-        .where((Entry.author == coordinator) & (Entry.status == "returned"))
-        .where(latest_version_condition())
-        .order_by(Entry.received_at)
-        .limit(100)
-    )
-    assert index_shape("entry_returned_author_received_at") == (
+    assert_index_serves(
+        "entry_returned_author_received_at",
         ["author", "received_at"],
         "status='returned'",
+        returned_query(current_user(coordinator)),
     )
-    if not on_postgres():
-        assert sqlite_reads(returned)[0] == "entry_returned_author_received_at"
 
 
-def test_a_later_approved_version_is_looked_up_in_the_approved_index(team_with_work) -> None:
-    counted = counted_entries(Entry.id).where(Entry.team == team_with_work)
-    assert index_shape("entry_approved_root_received_at") == (
+def test_a_later_approved_version_is_looked_up_in_the_approved_index(coordinator) -> None:
+    assert_index_serves(
+        "entry_approved_root_received_at",
         ["root", "received_at"],
         "status='approved'",
+        counted_entries(Entry.id).where(Entry.author == coordinator),
     )
-    if not on_postgres():
-        assert "entry_approved_root_received_at" in sqlite_reads(counted)
 
 
-def test_the_last_contact_of_cases_is_read_from_the_index(team_with_work) -> None:
-    cases = [uuid.uuid4() for _ in range(3)]
-    last_contacts = (
-        Entry.select(Entry.case, Max(Entry.occurred_at, alias="latest"))
-        .where(Entry.case.is_in(cases))
-        .group_by(Entry.case)
+def test_the_last_contact_of_cases_is_read_from_the_index(coordinator) -> None:
+    assert_index_serves(
+        "entry_case_occurred_at_id",
+        ["case", "occurred_at", "id"],
+        "",
+        last_contacts_query([uuid.uuid4() for _ in range(3)]),
     )
-    assert index_shape("entry_case_occurred_at_id") == (["case", "occurred_at", "id"], "")
-    if not on_postgres():
-        assert sqlite_reads(last_contacts) == ["entry_case_occurred_at_id"]
